@@ -1,0 +1,354 @@
+"""config.yaml -> typed, frozen Config, with every problem reported at once by its key path.
+
+Defaults live in one place: the field defaults below, each with a line saying what it does.
+The shipped config.yaml repeats them with comments. Relative paths are relative to config.yaml.
+pydantic does the validation (types, ranges, unknown keys); we only turn its errors into
+"key.path: what is wrong (hint)" lines.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from datetime import timezone
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from digest import __version__
+from digest.errors import ConfigError
+from digest.triggers import collect_trigger, cron_trigger
+
+SUMMARY_METHODS = (
+    "default", "lead", "lexrank", "textrank", "lsa", "luhn", "edmundson", "kl", "sumbasic",
+    "reduction",
+)
+USER_AGENT = f"digest/{__version__} (+https://github.com/digest-news/digest)"
+
+
+class _Model(BaseModel):
+    # Unknown keys are errors, not silently ignored: a typo must not quietly change behaviour.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _resolve(value: Path, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base_dir", Path.cwd())
+    return value if value.is_absolute() else (Path(base) / value)
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{url!r} is not an http(s) URL")
+    return url
+
+
+def _check_address(address: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        # No DNS look-up: config checks must work offline and be repeatable.
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"{address!r} is not a valid email address: {exc}") from None
+
+
+class FolderSource(_Model):
+    type: Literal["folder"]
+    name: str = Field(min_length=1, description="Shown as the item's source in the digest.")
+    path: Path = Field(description="Folder of .txt/.md/.html files; relative to config.yaml.")
+    max_bytes: int = Field(5_000_000, gt=0, description="Files larger than this are skipped.")
+
+    @field_validator("path")
+    @classmethod
+    def _folder_exists(cls, value: Path, info: ValidationInfo) -> Path:
+        resolved = _resolve(value, info)
+        if not resolved.is_dir():
+            raise ValueError(f"folder '{value}' does not exist (looked for {resolved})")
+        return resolved
+
+
+class FeedSource(_Model):
+    type: Literal["feed"]
+    name: str = Field(min_length=1)
+    url: str = Field(description="RSS or Atom feed URL.")
+    max_items: int = Field(20, gt=0, description="Newest items taken from the feed per run.")
+
+    _url = field_validator("url")(classmethod(lambda cls, v: _check_url(v)))
+
+
+class PageSource(_Model):
+    type: Literal["page"]
+    name: str = Field(min_length=1)
+    urls: tuple[str, ...] = Field(min_length=1, description="Article pages to fetch.")
+
+    @field_validator("urls")
+    @classmethod
+    def _urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_check_url(u) for u in value)
+
+
+Source = Annotated[FolderSource | FeedSource | PageSource, Field(discriminator="type")]
+
+
+class Schedule(_Model):
+    digest: str = Field("0 7 * * *", description="When to build the digest (cron, local time).")
+    collect: str | None = Field(None, description="Poll sources between digests: cron or 30m.")
+
+    # Checked now, not at the first firing, so `digest check-config` catches a bad schedule.
+    # The time zone does not change whether an expression is valid, so UTC stands in for it.
+    @field_validator("digest")
+    @classmethod
+    def _digest(cls, value: str) -> str:
+        cron_trigger(value, timezone.utc)
+        return value
+
+    @field_validator("collect")
+    @classmethod
+    def _collect(cls, value: str | None) -> str | None:
+        if value is not None:
+            collect_trigger(value, timezone.utc)
+        return value
+
+
+class Summary(_Model):
+    method: Literal[SUMMARY_METHODS] = "default"  # type: ignore[valid-type]
+    sentences: int = Field(3, ge=1, le=10, description="Sentences per brief.")
+
+
+class Output(_Model):
+    dir: Path = Field(Path("digests"), validate_default=True, description="Where digests go.")
+    formats: tuple[Literal["html", "txt", "json"], ...] = Field(
+        ("html", "txt", "json"), min_length=1, description="Files written per digest."
+    )
+    templates: Path | None = Field(None, description="Folder whose templates override ours.")
+    archive_url: str | None = Field(None, description="Public URL of `dir`, for links in email.")
+
+    @field_validator("dir")
+    @classmethod
+    def _dir(cls, value: Path, info: ValidationInfo) -> Path:
+        return _resolve(value, info)
+
+    @field_validator("templates")
+    @classmethod
+    def _templates(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            return None
+        resolved = _resolve(value, info)
+        if not resolved.is_dir():
+            raise ValueError(f"templates folder '{value}' does not exist (looked for {resolved})")
+        return resolved
+
+    @field_validator("archive_url")
+    @classmethod
+    def _archive(cls, value: str | None) -> str | None:
+        return None if value is None else _check_url(value)
+
+
+class Recipient(_Model):
+    email: str
+    name: str | None = None
+
+    _email = field_validator("email")(classmethod(lambda cls, v: _check_address(v)))
+
+
+class Smtp(_Model):
+    host: str = "localhost"
+    port: int = Field(587, gt=0, lt=65536)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: str | None = Field(None, description="Env variable holding the password.")
+    timeout: float = Field(30, gt=0)
+
+    def password(self) -> str | None:
+        """Read at send time, never stored: secrets come only from the environment."""
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+class Email(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    enabled: bool = False
+    from_: str | None = Field(None, alias="from", description='"Name <address>" or an address.')
+    recipients: tuple[Recipient, ...] = ()
+    subject: str = "{title} for {date:%A %d %B}"
+    unsubscribe_url: str | None = None
+    smtp: Smtp = Smtp()
+
+    @field_validator("recipients", mode="before")
+    @classmethod
+    def _recipients(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"email": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("from_")
+    @classmethod
+    def _from(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_address(parseaddr(value)[1] or value)
+        return value
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, value: str) -> str:
+        from datetime import datetime
+
+        try:
+            value.format(title="T", date=datetime(2026, 1, 1))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"{value!r} can use only {{title}} and {{date:...}} ({exc})") from None
+        return value
+
+    @field_validator("unsubscribe_url")
+    @classmethod
+    def _unsubscribe(cls, value: str | None) -> str | None:
+        return None if value is None else _check_url(value)
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> Email:
+        if self.enabled and not self.from_:
+            raise ValueError("email is enabled but 'from' is missing; add from: you@example.org")
+        if self.enabled and not self.recipients:
+            raise ValueError("email is enabled but has no recipients; add recipients: [...]")
+        return self
+
+
+class Fetch(_Model):
+    timeout: float = Field(20, gt=0, description="Seconds per request.")
+    max_bytes: int = Field(5_000_000, gt=0, description="Larger responses are cut off and skipped.")
+    user_agent: str = USER_AGENT
+    per_host_concurrency: int = Field(2, ge=1, le=16)
+
+
+class Config(_Model):
+    title: str = "Morning Brief"
+    timezone: str = Field("UTC", description="IANA time zone for the schedule and file dates.")
+    schedule: Schedule = Schedule()
+    sources: tuple[Source, ...] = Field(min_length=1)
+    summary: Summary = Summary()
+    output: Output = Output()
+    state: Path = Field(
+        Path(".digest/state.db"), validate_default=True, description="SQLite file: what was seen."
+    )
+    email: Email = Email()
+    fetch: Fetch = Fetch()
+    path: Path | None = Field(None, exclude=True, description="Where this config was read from.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name like Europe/London"
+            ) from None
+        return value
+
+    @field_validator("state")
+    @classmethod
+    def _state(cls, value: Path, info: ValidationInfo) -> Path:
+        return _resolve(value, info)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, value: tuple) -> tuple:
+        names = [s.name for s in value]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; {', '.join(map(repr, dupes))} repeats")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate config.yaml. Raises ConfigError listing every problem found."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(path, [f"file not found; pass --config or create {path}"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", exc)
+        raise ConfigError(path, [f"{where}not valid YAML ({problem})"]) from None
+    return parse_config(raw, base_dir=path.resolve().parent, path=path)
+
+
+def parse_config(raw: Any, *, base_dir: Path, path: Path | None = None) -> Config:
+    """Validate an already-parsed mapping; paths in it are relative to `base_dir`."""
+    label = path or "config"
+    if not isinstance(raw, dict):
+        raise ConfigError(label, ["the file must be a mapping of keys (title:, sources:, ...)"])
+    try:
+        return Config.model_validate({**raw, "path": path}, context={"base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError(label, [_describe(err) for err in exc.errors()]) from None
+
+
+_SOURCE_TAGS = {"folder", "feed", "page"}
+
+
+def _key_path(loc: tuple) -> str:
+    out = ""
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in _SOURCE_TAGS and i and isinstance(loc[i - 1], int):
+            continue  # pydantic puts the union tag into the path; users never wrote it
+        else:
+            out += f".{part}" if out else str(part)
+    return out.replace("from_", "from")
+
+
+def _describe(err: dict) -> str:
+    key, kind, msg = _key_path(err["loc"]), err["type"], err["msg"]
+    if kind == "value_error":
+        msg = str(err["ctx"]["error"]) if "ctx" in err else msg.removeprefix("Value error, ")
+    elif kind == "too_short":
+        msg = "must not be empty"
+    elif kind == "missing":
+        msg = "required key is missing"
+    elif kind == "extra_forbidden":
+        parent = _known_keys(err["loc"][:-1])
+        close = difflib.get_close_matches(str(err["loc"][-1]), parent, n=1)
+        msg = "unknown key" + (f"; did you mean '{close[0]}'?" if close else "")
+    elif kind == "union_tag_invalid":
+        msg = f"unknown source type {err['ctx']['tag']!r}; use folder, feed or page"
+    elif kind == "union_tag_not_found":
+        msg = "missing 'type'; use folder, feed or page"
+    return f"{key}: {msg}" if key else msg
+
+
+def _known_keys(loc: tuple) -> list[str]:
+    """The keys allowed where an unknown key was found (for 'did you mean')."""
+    model: type[BaseModel] = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if part in _SOURCE_TAGS:
+            model = {"folder": FolderSource, "feed": FeedSource, "page": PageSource}[part]
+            continue
+        field = model.model_fields.get(part)
+        annotation = getattr(field, "annotation", None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+    return [f.alias or name for name, f in model.model_fields.items() if name != "path"]

@@ -1,0 +1,70 @@
+"""SourceItem -> Article: the article's own text, with the page around it removed.
+
+HTML goes through trafilatura (chosen for its published accuracy on article extraction and
+measured in benchmarks/extraction.py); plain text and Markdown go through our boilerplate
+filter in digest.clean, because no library cleans text that has already lost its markup.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timezone
+
+from digest.clean import clean_text
+from digest.errors import ExtractionError
+from digest.models import Article, SourceItem
+from digest.sentences import split_sentences
+
+logger = logging.getLogger(__name__)
+
+# Markdown markup that would otherwise reach a brief verbatim. Only inline syntax is touched:
+# a Markdown file is prose first, and its paragraphs are already separated by blank lines.
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+_MD_LINE_MARK = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+(?=\S))", re.MULTILINE)
+
+
+def extract(item: SourceItem) -> Article:
+    """Clean one item into an Article. Raises ExtractionError with a one-line reason."""
+    if item.content_type == "text/html":
+        title, text, published = _from_html(item)
+    else:
+        body = _strip_markdown(item.body) if item.content_type == "text/markdown" else item.body
+        title, text, published = item.title, clean_text(body, title=item.title), item.published
+    if not title:
+        raise ExtractionError("no title found")
+    if not text.strip() or not split_sentences(text):
+        raise ExtractionError("no article text left after removing boilerplate")
+    return Article(
+        uid=item.uid, source=item.source, name=item.name, title=title, text=text,
+        url=item.url, published=published,
+    )
+
+
+def _from_html(item: SourceItem) -> tuple[str | None, str, datetime | None]:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        item.body, url=item.url, with_metadata=True, include_comments=False,
+        include_tables=False, favor_precision=True,
+    )
+    if doc is None or not (doc.text or "").strip():
+        raise ExtractionError("no article found in the HTML")
+    # trafilatura separates paragraphs by single newlines; our cleaner expects blank lines.
+    text = clean_text("\n\n".join(doc.text.splitlines()), title=doc.title or item.title)
+    published = item.published
+    if doc.date:
+        try:
+            published = datetime.fromisoformat(doc.date).replace(tzinfo=timezone.utc)
+        except ValueError:
+            logger.debug("Unparsable date %r in %s", doc.date, item.name)
+    return (doc.title or item.title), text, published
+
+
+def _strip_markdown(text: str) -> str:
+    text = _MD_IMAGE.sub("", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_LINE_MARK.sub("", text)
+    return _MD_EMPHASIS.sub(r"\2", text)

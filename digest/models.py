@@ -1,0 +1,98 @@
+"""The values passed between stages: SourceItem -> Article -> Brief -> Digest -> RenderedDigest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    """One raw item as read from a file or fetched from the web."""
+
+    source: str  # the source's name in config.yaml
+    uid: str  # stable identity: content hash for files, guid/link for feeds
+    name: str  # what to call it in messages: a file name or URL
+    body: str
+    content_type: str  # "text/plain" | "text/markdown" | "text/html"
+    url: str | None = None
+    title: str | None = None
+    published: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """Cleaned article text plus metadata."""
+
+    uid: str
+    source: str
+    name: str
+    title: str
+    text: str  # paragraphs separated by blank lines, boilerplate removed
+    url: str | None = None
+    published: datetime | None = None
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True)
+class Brief:
+    article: Article
+    sentences: tuple[str, ...]
+    method: str
+    also_in: tuple[str, ...] = ()  # other sources that carried the same story
+
+    @property
+    def reading_minutes(self) -> int:
+        # 230 words a minute is the usual adult silent-reading figure for non-fiction.
+        return max(1, round(self.article.word_count / 230))
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An item left out of a digest, and why: shown in the footer, never silently lost."""
+
+    source: str
+    uid: str
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    title: str
+    generated_at: datetime  # tz-aware, in the configured time zone
+    briefs: tuple[Brief, ...]
+    skipped: tuple[Skipped, ...] = ()
+
+    @property
+    def source_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(b.article.source for b in self.briefs))
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    """Everything a writer or mailer needs, as text: what was rendered is what is kept."""
+
+    name: str  # "digest-2026-11-24" or "digest-2026-11-24-2"
+    subject: str
+    html: str
+    text: str
+    json: str
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What one run did, for the one-line summary and for tests."""
+
+    digest_name: str | None
+    articles: int
+    sources: int
+    skipped: tuple[Skipped, ...] = ()
+    files: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def wrote_digest(self) -> bool:
+        return self.digest_name is not None

@@ -1,0 +1,136 @@
+"""The main job, top to bottom: collect -> extract -> summarise -> render -> store -> write.
+
+Nothing is written until the whole digest is rendered and stored in the state (see state.py
+for why that makes a crash at any point safe to re-run).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from datetime import datetime
+
+from digest.config import Config
+from digest.errors import ExtractionError
+from digest.extract import extract
+from digest.models import Brief, Digest, RunReport, Skipped, SourceItem
+from digest.render import environment, render, render_index
+from digest.sources import collect
+from digest.state import DigestRecord, State
+from digest.summarise import summarize
+from digest.write import atomic_write, write_digest
+
+logger = logging.getLogger(__name__)
+
+
+def run_once(config: Config, *, now: datetime | None = None, slot: str | None = None) -> RunReport:
+    """Build and write one digest of everything new. Safe to call again after a crash."""
+    started = time.monotonic()
+    now = (now or datetime.now(config.tz)).astimezone(config.tz)
+    env = environment(config.output.templates)
+    with State(config.state) as state:
+        # A digest stored but not fully written last time (a crash) is finished first, so its
+        # articles are not collected again as new.
+        for record in state.pending():
+            logger.warning("Finishing %s, interrupted before it was written", record.name)
+            publish(record, state, config, env)
+
+        collected = collect(config.sources, is_seen=state.is_seen, fetch=config.fetch)
+        briefs, failed = summarise_all(collected.items, config)
+        skipped = collected.skipped + failed
+        if not briefs:
+            logger.info(
+                "No new articles%s; nothing written",
+                f" ({len(skipped)} skipped, listed above)" if skipped else "",
+            )
+            return RunReport(None, 0, 0, skipped)
+
+        digest = Digest(config.title, now, tuple(briefs), skipped)
+        name = state.next_name(f"{now:%Y-%m-%d}", _names_on_disk(config, f"{now:%Y-%m-%d}"))
+        subject = config.email.subject.format(title=config.title, date=now)
+        rendered = render(
+            digest, name=name, subject=subject, env=env, unsubscribe_url=config.email.unsubscribe_url
+        )
+        state.add_pending(
+            rendered,
+            created_at=now,
+            included=[(b.article.uid, b.article.source, b.article.name, b.article.title) for b in briefs],
+            skipped=skipped,
+            sources=len(digest.source_names),
+            slot=slot,
+        )
+        record = next(r for r in state.pending() if r.name == name)
+        files = publish(record, state, config, env)
+
+    logger.info(
+        "Done: %s with %d %s from %d %s%s in %.1fs",
+        files[0] if files else name,
+        len(briefs), "article" if len(briefs) == 1 else "articles",
+        len(digest.source_names), "source" if len(digest.source_names) == 1 else "sources",
+        f", {len(skipped)} skipped" if skipped else "",
+        time.monotonic() - started,
+    )
+    return RunReport(name, len(briefs), len(digest.source_names), skipped, tuple(map(str, files)))
+
+
+def summarise_all(items: Iterable[SourceItem], config: Config) -> tuple[list[Brief], tuple[Skipped, ...]]:
+    """Each item on its own: one bad article is skipped with its reason, the rest go on."""
+    briefs: list[Brief] = []
+    skipped: list[Skipped] = []
+    for item in items:
+        try:
+            brief = make_brief(item, config)
+        except ExtractionError as exc:
+            logger.warning("Skipped %s (%s): %s", item.name, item.source, exc)
+            skipped.append(Skipped(item.source, item.uid, item.name, str(exc)))
+            continue
+        except Exception as exc:  # a bug on one article must not sink the whole digest
+            logger.exception("Skipped %s (%s): unexpected error", item.name, item.source)
+            skipped.append(Skipped(item.source, item.uid, item.name, f"internal error: {exc!r}"))
+            continue
+        briefs.append(brief)
+    return briefs, tuple(skipped)
+
+
+def make_brief(item: SourceItem, config: Config) -> Brief:
+    article = extract(item)
+    sentences = summarize(
+        article.text,
+        sentences=config.summary.sentences,
+        method=config.summary.method,
+        title=article.title,
+    )
+    if not sentences:
+        raise ExtractionError("no sentences to summarise")
+    return Brief(article=article, sentences=tuple(sentences), method=config.summary.method)
+
+
+def publish(record: DigestRecord, state: State, config: Config, env) -> list:
+    """Write a stored digest's files and the archive index, then mark it written."""
+    files = write_digest(record.rendered, config.output.dir, config.output.formats)
+    state.mark_written(record.id)
+    write_index(state, config, env)
+    return files
+
+
+def write_index(state: State, config: Config, env) -> None:
+    ext = "html" if "html" in config.output.formats else config.output.formats[0]
+    entries = [
+        {
+            "href": f"{r.name}.{ext}",
+            "created_at": r.created_at,
+            "suffix": r.name.rsplit("-", 1)[1] if r.name.count("-") == 4 else "",
+            "articles": r.articles,
+            "sources": r.sources,
+        }
+        for r in state.written()
+    ]
+    atomic_write(config.output.dir / "index.html", render_index(config.title, entries, env=env))
+
+
+def _names_on_disk(config: Config, day: str) -> set[str]:
+    """Digest files already in output.dir (e.g. from a deleted state) are never overwritten."""
+    if not config.output.dir.is_dir():
+        return set()
+    return {p.name.split(".", 1)[0] for p in config.output.dir.glob(f"digest-{day}*.*")}

@@ -1,0 +1,133 @@
+"""Digest -> RenderedDigest: Jinja2 templates to HTML and text, plus JSON for other tools.
+
+A user's templates folder (output.templates) comes first, so a file there named like one of
+ours (digest.html.j2, digest.txt.j2, index.html.j2) replaces it; ours fill in the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from digest.models import Digest, RenderedDigest
+
+HTML_TEMPLATE = "digest.html.j2"
+TEXT_TEMPLATE = "digest.txt.j2"
+INDEX_TEMPLATE = "index.html.j2"
+
+
+def environment(user_templates: Path | None = None) -> jinja2.Environment:
+    default_dir = Path(str(resources.files("digest.templates")))
+    loaders = [jinja2.FileSystemLoader(str(user_templates))] if user_templates else []
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([*loaders, jinja2.FileSystemLoader(str(default_dir))]),
+        # Article titles and sentences are scraped text: escape them in every HTML template.
+        # select_autoescape matches on the name's end, so "html.j2" must be listed explicitly.
+        autoescape=jinja2.select_autoescape(["html", "htm", "html.j2", "htm.j2"]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(longdate=longdate, shortdate=shortdate, plural=plural)
+    return env
+
+
+def longdate(value: datetime) -> str:
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def shortdate(value: datetime) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def plural(word: str, count: int) -> str:
+    if count == 1:
+        return word
+    return word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+
+
+def render(
+    digest: Digest,
+    *,
+    name: str,
+    subject: str,
+    env: jinja2.Environment,
+    max_items: int | None = None,
+    archive_link: str | None = None,
+    unsubscribe_url: str | None = None,
+) -> RenderedDigest:
+    """Render every format. `max_items` cuts the HTML/text at a whole item ("N more stories")."""
+    shown = digest.briefs if max_items is None else digest.briefs[:max_items]
+    context = {
+        "digest": digest,
+        "preheader": preheader(digest),
+        "more_count": len(digest.briefs) - len(shown),
+        "archive_link": archive_link,
+        "unsubscribe_url": unsubscribe_url,
+    }
+    cut = Digest(digest.title, digest.generated_at, shown, digest.skipped)
+    html = env.get_template(HTML_TEMPLATE).render({**context, "digest": cut})
+    text = env.get_template(TEXT_TEMPLATE).render({**context, "digest": cut})
+    return RenderedDigest(
+        name=name, subject=subject, html=inline_css(html), text=text, json=to_json(digest)
+    )
+
+
+def preheader(digest: Digest) -> str:
+    """The line mail clients show after the subject: what is in this digest, in a breath."""
+    titles = [b.article.title for b in digest.briefs[:3]]
+    more = len(digest.briefs) - len(titles)
+    return "; ".join(titles) + (f"; and {more} more" if more > 0 else "")
+
+
+def inline_css(html: str) -> str:
+    """Move <style> rules into style="" attributes: many mail clients drop <style> blocks.
+
+    css-inline (Rust, maintained) rather than premailer (last release 2021, cssutils-based,
+    much slower). @media rules cannot be inlined, so they stay in <style> for clients that
+    honour them. Remote stylesheets are never fetched: nothing is downloaded at run time.
+    """
+    import css_inline
+
+    return css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(html)
+
+
+def to_json(digest: Digest) -> str:
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return json.dumps(
+        {
+            "title": digest.title,
+            "generated_at": when(digest.generated_at),
+            "items": [
+                {
+                    "title": b.article.title,
+                    "url": b.article.url,
+                    "source": b.article.source,
+                    "also_in": list(b.also_in),
+                    "published": when(b.article.published),
+                    "sentences": list(b.sentences),
+                    "method": b.method,
+                    "reading_minutes": b.reading_minutes,
+                }
+                for b in digest.briefs
+            ],
+            "skipped": [
+                {"source": s.source, "name": s.name, "reason": s.reason} for s in digest.skipped
+            ],
+        },
+        indent=2,
+        ensure_ascii=False,
+    ) + "\n"
+
+
+def render_index(
+    title: str, entries: Sequence[dict], *, env: jinja2.Environment
+) -> str:
+    """entries: dicts with href, created_at, suffix, articles, sources; newest first."""
+    return env.get_template(INDEX_TEMPLATE).render(title=title, entries=list(entries))

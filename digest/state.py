@@ -1,0 +1,180 @@
+"""SQLite state: which articles were seen, and which digests were built and written.
+
+Crash safety: a digest is stored *rendered*, together with the articles it holds, in one
+transaction before any file is written ("pending"). Files are then written from the stored copy
+and the digest is marked "written". An article counts as seen only once its digest is written.
+If the process dies in between, the next run rewrites the pending digest's files from the stored
+copy instead of building a new one: no digest is written twice and no article is dropped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from digest.errors import DigestError
+from digest.models import RenderedDigest, Skipped
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS digests (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,   -- digest-2026-11-24, digest-2026-11-24-2, ...
+    created_at  TEXT NOT NULL,          -- ISO 8601 with offset, configured time zone
+    slot        TEXT,                   -- the scheduled time this digest was built for, if any
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'written')),
+    subject     TEXT NOT NULL,
+    html        TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    json        TEXT NOT NULL,
+    articles    INTEGER NOT NULL,
+    sources     INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS articles (
+    uid        TEXT PRIMARY KEY,
+    digest_id  INTEGER NOT NULL REFERENCES digests(id),
+    source     TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    title      TEXT,
+    status     TEXT NOT NULL CHECK (status IN ('included', 'skipped')),
+    reason     TEXT
+);
+"""
+
+
+@dataclass(frozen=True)
+class DigestRecord:
+    id: int
+    name: str
+    created_at: datetime
+    slot: str | None
+    status: str
+    articles: int
+    sources: int
+    rendered: RenderedDigest
+
+
+class State:
+    """One SQLite file. Use as a context manager, or call close()."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we open transactions ourselves, so each step is explicit.
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise DigestError(
+                f"cannot open state database {self.path}: {exc}",
+                hint="check the `state:` path in config.yaml and that it is writable",
+            ) from None
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        # BEGIN IMMEDIATE takes the write lock up front, so two runs cannot both pick the
+        # same digest name or both claim the same articles.
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- articles -----------------------------------------------------------------------
+
+    def is_seen(self, uid: str) -> bool:
+        """Seen = recorded in a digest (pending ones too: they are finished before new work)."""
+        row = self.db.execute("SELECT 1 FROM articles WHERE uid = ?", (uid,)).fetchone()
+        return row is not None
+
+    # --- digests ------------------------------------------------------------------------
+
+    def next_name(self, day: str, taken_on_disk: Iterable[str] = ()) -> str:
+        """digest-DAY, then digest-DAY-2, -3, ... skipping names used in state or on disk."""
+        used = {r[0] for r in self.db.execute(
+            "SELECT name FROM digests WHERE name = ? OR name LIKE ?", (f"digest-{day}", f"digest-{day}-%")
+        )} | set(taken_on_disk)
+        name, n = f"digest-{day}", 1
+        while name in used:
+            n += 1
+            name = f"digest-{day}-{n}"
+        return name
+
+    def add_pending(
+        self,
+        rendered: RenderedDigest,
+        *,
+        created_at: datetime,
+        included: Iterable[tuple[str, str, str, str]],  # (uid, source, name, title)
+        skipped: Iterable[Skipped],
+        sources: int,
+        slot: str | None = None,
+    ) -> int:
+        """Store a rendered digest and claim its articles, atomically."""
+        included = list(included)
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO digests (name, created_at, slot, status, subject, html, text, json,"
+                " articles, sources) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
+                (rendered.name, created_at.isoformat(), slot, rendered.subject, rendered.html,
+                 rendered.text, rendered.json, len(included), sources),
+            )
+            digest_id = cur.lastrowid
+            db.executemany(
+                "INSERT INTO articles (uid, digest_id, source, name, title, status)"
+                " VALUES (?, ?, ?, ?, ?, 'included')",
+                [(uid, digest_id, src, name, title) for uid, src, name, title in included],
+            )
+            # A skipped item is shown once, in this digest's footer, then not again; a changed
+            # file has a new hash, so fixing it makes it new.
+            db.executemany(
+                "INSERT OR IGNORE INTO articles (uid, digest_id, source, name, status, reason)"
+                " VALUES (?, ?, ?, ?, 'skipped', ?)",
+                [(s.uid, digest_id, s.source, s.name, s.reason) for s in skipped],
+            )
+        return digest_id
+
+    def mark_written(self, digest_id: int) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE digests SET status = 'written' WHERE id = ?", (digest_id,))
+
+    def pending(self) -> list[DigestRecord]:
+        return self._digests("WHERE status = 'pending' ORDER BY id")
+
+    def written(self) -> list[DigestRecord]:
+        """Every written digest, newest first."""
+        return self._digests("WHERE status = 'written' ORDER BY id DESC")
+
+    def last_digest(self) -> DigestRecord | None:
+        found = self._digests("ORDER BY id DESC LIMIT 1")
+        return found[0] if found else None
+
+    def _digests(self, where: str) -> list[DigestRecord]:
+        rows = self.db.execute(
+            "SELECT id, name, created_at, slot, status, articles, sources, subject, html, text,"
+            f" json FROM digests {where}"
+        ).fetchall()
+        return [
+            DigestRecord(
+                id=r[0], name=r[1], created_at=datetime.fromisoformat(r[2]), slot=r[3],
+                status=r[4], articles=r[5], sources=r[6],
+                rendered=RenderedDigest(name=r[1], subject=r[7], html=r[8], text=r[9], json=r[10]),
+            )
+            for r in rows
+        ]

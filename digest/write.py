@@ -1,0 +1,43 @@
+"""RenderedDigest -> files on disk, each written atomically (tmp + fsync + rename)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from digest.errors import DeliveryError
+from digest.models import RenderedDigest
+
+logger = logging.getLogger(__name__)
+
+
+def write_digest(rendered: RenderedDigest, out_dir: Path, formats: Iterable[str]) -> list[Path]:
+    """Write digest-NAME.{html,txt,json}. Rewriting the same digest gives the same bytes."""
+    contents = {"html": rendered.html, "txt": rendered.text, "json": rendered.json}
+    return [atomic_write(out_dir / f"{rendered.name}.{fmt}", contents[fmt]) for fmt in formats]
+
+
+def atomic_write(path: Path, content: str) -> Path:
+    """Readers see the old file or the new one, never half of one, even after a crash."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(content)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise DeliveryError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            hint="check output.dir in config.yaml and that it is writable",
+        ) from None
+    logger.debug("Wrote %s", path)
+    return path

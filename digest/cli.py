@@ -35,8 +35,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", "-c", type=Path, default=Path("config.yaml"),
-                        help="path to config.yaml (default: ./config.yaml)")
+    common.add_argument(
+        "--config",
+        "-c",
+        type=Path,
+        default=Path("config.yaml"),
+        help="path to config.yaml (default: ./config.yaml)",
+    )
     common.add_argument("--verbose", "-v", action="store_true", help="log debug detail")
     common.add_argument("--debug", action="store_true", help="show tracebacks for errors")
 
@@ -106,18 +111,23 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     lines = [
         f"{args.config}: OK",
         f"  title     {config.title}",
-        f"  schedule  {config.schedule.digest} ({config.timezone}); next: {next_run:%a %d %b %Y %H:%M %Z}",
+        f"  schedule  {config.schedule.digest} ({config.timezone});"
+        f" next: {next_run:%a %d %b %Y %H:%M %Z}",
     ]
     for source in config.sources:
-        where = getattr(source, "path", None) or getattr(source, "url", None) or ", ".join(source.urls)
+        where = getattr(source, "path", None) or getattr(source, "url", None)
+        where = where or ", ".join(source.urls)
         lines.append(f"  source    {source.name} ({source.type}): {where}")
     lines += [
         f"  summary   {config.summary.method}, {config.summary.sentences} sentences",
         f"  output    {config.output.dir} ({', '.join(config.output.formats)})",
         f"  state     {config.state}",
-        "  email     " + (
-            f"to {len(config.email.recipients)} recipients via {config.email.smtp.host}:{config.email.smtp.port}"
-            if config.email.enabled else "off"
+        "  email     "
+        + (
+            f"to {len(config.email.recipients)} recipients"
+            f" via {config.email.smtp.host}:{config.email.smtp.port}"
+            if config.email.enabled
+            else "off"
         ),
     ]
     sys.stdout.write("\n".join(lines) + "\n")

@@ -33,7 +33,15 @@ from digest.errors import ConfigError
 from digest.triggers import collect_trigger, cron_trigger
 
 SUMMARY_METHODS = (
-    "default", "lead", "lexrank", "textrank", "lsa", "luhn", "edmundson", "kl", "sumbasic",
+    "default",
+    "lead",
+    "lexrank",
+    "textrank",
+    "lsa",
+    "luhn",
+    "edmundson",
+    "kl",
+    "sumbasic",
     "reduction",
 )
 USER_AGENT = f"digest/{__version__} (+https://github.com/digest-news/digest)"
@@ -284,7 +292,8 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(path, [f"file not found; pass --config or create {path}"]) from None
+        hint = "file not found; pass --config PATH, or copy the project's config.yaml"
+        raise ConfigError(path, [hint]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -38,8 +38,13 @@ def extract(item: SourceItem) -> Article:
     if not text.strip() or not split_sentences(text):
         raise ExtractionError("no article text left after removing boilerplate")
     return Article(
-        uid=item.uid, source=item.source, name=item.name, title=title, text=text,
-        url=item.url, published=published,
+        uid=item.uid,
+        source=item.source,
+        name=item.name,
+        title=title,
+        text=text,
+        url=item.url,
+        published=published,
     )
 
 
@@ -47,8 +52,12 @@ def _from_html(item: SourceItem) -> tuple[str | None, str, datetime | None]:
     import trafilatura
 
     doc = trafilatura.bare_extraction(
-        item.body, url=item.url, with_metadata=True, include_comments=False,
-        include_tables=False, favor_precision=True,
+        item.body,
+        url=item.url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=True,
     )
     if doc is None or not (doc.text or "").strip():
         raise ExtractionError("no article found in the HTML")

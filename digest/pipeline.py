@@ -50,12 +50,18 @@ def run_once(config: Config, *, now: datetime | None = None, slot: str | None = 
         name = state.next_name(f"{now:%Y-%m-%d}", _names_on_disk(config, f"{now:%Y-%m-%d}"))
         subject = config.email.subject.format(title=config.title, date=now)
         rendered = render(
-            digest, name=name, subject=subject, env=env, unsubscribe_url=config.email.unsubscribe_url
+            digest,
+            name=name,
+            subject=subject,
+            env=env,
+            unsubscribe_url=config.email.unsubscribe_url,
         )
         state.add_pending(
             rendered,
             created_at=now,
-            included=[(b.article.uid, b.article.source, b.article.name, b.article.title) for b in briefs],
+            included=[
+                (b.article.uid, b.article.source, b.article.name, b.article.title) for b in briefs
+            ],
             skipped=skipped,
             sources=len(digest.source_names),
             slot=slot,
@@ -66,15 +72,19 @@ def run_once(config: Config, *, now: datetime | None = None, slot: str | None = 
     logger.info(
         "Done: %s with %d %s from %d %s%s in %.1fs",
         files[0] if files else name,
-        len(briefs), "article" if len(briefs) == 1 else "articles",
-        len(digest.source_names), "source" if len(digest.source_names) == 1 else "sources",
+        len(briefs),
+        "article" if len(briefs) == 1 else "articles",
+        len(digest.source_names),
+        "source" if len(digest.source_names) == 1 else "sources",
         f", {len(skipped)} skipped" if skipped else "",
         time.monotonic() - started,
     )
     return RunReport(name, len(briefs), len(digest.source_names), skipped, tuple(map(str, files)))
 
 
-def summarise_all(items: Iterable[SourceItem], config: Config) -> tuple[list[Brief], tuple[Skipped, ...]]:
+def summarise_all(
+    items: Iterable[SourceItem], config: Config
+) -> tuple[list[Brief], tuple[Skipped, ...]]:
     """Each item on its own: one bad article is skipped with its reason, the rest go on."""
     briefs: list[Brief] = []
     skipped: list[Skipped] = []

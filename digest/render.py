@@ -100,34 +100,35 @@ def to_json(digest: Digest) -> str:
     def when(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
 
-    return json.dumps(
-        {
-            "title": digest.title,
-            "generated_at": when(digest.generated_at),
-            "items": [
-                {
-                    "title": b.article.title,
-                    "url": b.article.url,
-                    "source": b.article.source,
-                    "also_in": list(b.also_in),
-                    "published": when(b.article.published),
-                    "sentences": list(b.sentences),
-                    "method": b.method,
-                    "reading_minutes": b.reading_minutes,
-                }
-                for b in digest.briefs
-            ],
-            "skipped": [
-                {"source": s.source, "name": s.name, "reason": s.reason} for s in digest.skipped
-            ],
-        },
-        indent=2,
-        ensure_ascii=False,
-    ) + "\n"
+    return (
+        json.dumps(
+            {
+                "title": digest.title,
+                "generated_at": when(digest.generated_at),
+                "items": [
+                    {
+                        "title": b.article.title,
+                        "url": b.article.url,
+                        "source": b.article.source,
+                        "also_in": list(b.also_in),
+                        "published": when(b.article.published),
+                        "sentences": list(b.sentences),
+                        "method": b.method,
+                        "reading_minutes": b.reading_minutes,
+                    }
+                    for b in digest.briefs
+                ],
+                "skipped": [
+                    {"source": s.source, "name": s.name, "reason": s.reason} for s in digest.skipped
+                ],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
-def render_index(
-    title: str, entries: Sequence[dict], *, env: jinja2.Environment
-) -> str:
+def render_index(title: str, entries: Sequence[dict], *, env: jinja2.Environment) -> str:
     """entries: dicts with href, created_at, suffix, articles, sources; newest first."""
     return env.get_template(INDEX_TEMPLATE).render(title=title, entries=list(entries))

@@ -107,9 +107,11 @@ class State:
 
     def next_name(self, day: str, taken_on_disk: Iterable[str] = ()) -> str:
         """digest-DAY, then digest-DAY-2, -3, ... skipping names used in state or on disk."""
-        used = {r[0] for r in self.db.execute(
-            "SELECT name FROM digests WHERE name = ? OR name LIKE ?", (f"digest-{day}", f"digest-{day}-%")
-        )} | set(taken_on_disk)
+        rows = self.db.execute(
+            "SELECT name FROM digests WHERE name = ? OR name LIKE ?",
+            (f"digest-{day}", f"digest-{day}-%"),
+        )
+        used = {r[0] for r in rows} | set(taken_on_disk)
         name, n = f"digest-{day}", 1
         while name in used:
             n += 1
@@ -132,8 +134,17 @@ class State:
             cur = db.execute(
                 "INSERT INTO digests (name, created_at, slot, status, subject, html, text, json,"
                 " articles, sources) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
-                (rendered.name, created_at.isoformat(), slot, rendered.subject, rendered.html,
-                 rendered.text, rendered.json, len(included), sources),
+                (
+                    rendered.name,
+                    created_at.isoformat(),
+                    slot,
+                    rendered.subject,
+                    rendered.html,
+                    rendered.text,
+                    rendered.json,
+                    len(included),
+                    sources,
+                ),
             )
             digest_id = cur.lastrowid
             db.executemany(
@@ -172,8 +183,13 @@ class State:
         ).fetchall()
         return [
             DigestRecord(
-                id=r[0], name=r[1], created_at=datetime.fromisoformat(r[2]), slot=r[3],
-                status=r[4], articles=r[5], sources=r[6],
+                id=r[0],
+                name=r[1],
+                created_at=datetime.fromisoformat(r[2]),
+                slot=r[3],
+                status=r[4],
+                articles=r[5],
+                sources=r[6],
                 rendered=RenderedDigest(name=r[1], subject=r[7], html=r[8], text=r[9], json=r[10]),
             )
             for r in rows

@@ -53,7 +53,7 @@ def cron_trigger(expression: str, timezone: tzinfo) -> CronTrigger:
 
 
 def parse_interval(text: str) -> timedelta:
-    """"30m", "2h", "1h30m", "45s" -> timedelta. Raises ValueError on anything else."""
+    """ "30m", "2h", "1h30m", "45s" -> timedelta. Raises ValueError on anything else."""
     match = _INTERVAL.match(text.strip())
     if not text.strip() or not match or not any(match.groupdict().values()):
         raise ValueError(f"interval {text!r} is not valid; write it like 30m, 2h, 1h30m or 45s")

@@ -42,7 +42,7 @@ def collect(sources: Iterable, *, is_seen: Callable[[str], bool], **context) -> 
         reader = readers.get(source.type)
         if reader is None:
             failed.append((source.name, f"source type {source.type!r} is not supported yet"))
-            logger.warning("Skipping source %r: type %r is not supported yet", source.name, source.type)
+            logger.warning("Skipping source %r: type %r not supported", source.name, source.type)
             continue
         try:
             for entry in reader(source, **context):

@@ -31,8 +31,10 @@ def read(source, **_context) -> Iterator[SourceItem | Skipped]:
     if not folder.is_dir():
         raise SourceError(f"folder {folder} does not exist", hint=f"check {source.name}'s path")
     files = sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in CONTENT_TYPES
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in CONTENT_TYPES
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
     for path in files:
@@ -66,8 +68,13 @@ def read_file(path: Path, *, source: str, max_bytes: int) -> SourceItem | Skippe
         title = title.strip().lstrip("#").strip() or None
     modified = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
     return SourceItem(
-        source=source, uid=uid, name=name, body=text, content_type=content_type,
-        title=title, published=modified,
+        source=source,
+        uid=uid,
+        name=name,
+        body=text,
+        content_type=content_type,
+        title=title,
+        published=modified,
     )
 
 

@@ -246,9 +246,13 @@ class Config(_Model):
     title: str = "Morning Brief"
     timezone: str = Field("UTC", description="IANA time zone for the schedule and file dates.")
     schedule: Schedule = Schedule()
-    sources: tuple[Source, ...] = Field(min_length=1)
+    # Emptiness is checked in _unique_names, not with min_length: pydantic would also report
+    # "must not be empty" whenever any one source is invalid.
+    sources: tuple[Source, ...]
     summary: Summary = Summary()
-    output: Output = Output()
+    # Validated from an empty mapping (not a ready-made Output()) so that the default
+    # output.dir is resolved relative to config.yaml like any other path.
+    output: Output = Field(default_factory=dict, validate_default=True)
     state: Path = Field(
         Path(".digest/state.db"), validate_default=True, description="SQLite file: what was seen."
     )
@@ -275,6 +279,8 @@ class Config(_Model):
     @field_validator("sources")
     @classmethod
     def _unique_names(cls, value: tuple) -> tuple:
+        if not value:
+            raise ValueError("must not be empty; list at least one source")
         names = [s.name for s in value]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from digest.errors import DigestError
 from digest.models import Digest, RenderedDigest
 
 HTML_TEMPLATE = "digest.html.j2"
@@ -22,7 +23,7 @@ INDEX_TEMPLATE = "index.html.j2"
 
 
 def environment(user_templates: Path | None = None) -> jinja2.Environment:
-    default_dir = Path(str(resources.files("digest.templates")))
+    default_dir = default_templates_dir()
     loaders = [jinja2.FileSystemLoader(str(user_templates))] if user_templates else []
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([*loaders, jinja2.FileSystemLoader(str(default_dir))]),
@@ -34,6 +35,15 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
     )
     env.filters.update(longdate=longdate, shortdate=shortdate, plural=plural)
     return env
+
+
+def default_templates_dir() -> Path:
+    try:
+        return Path(str(resources.files("digest.templates")))
+    except ModuleNotFoundError:
+        # Running from a source checkout that shadows a non-editable install (python -m digest
+        # in the repo): the templates are the repo's own top-level folder.
+        return Path(__file__).resolve().parents[1] / "templates"
 
 
 def longdate(value: datetime) -> str:
@@ -69,12 +79,26 @@ def render(
         "archive_link": archive_link,
         "unsubscribe_url": unsubscribe_url,
     }
-    cut = Digest(digest.title, digest.generated_at, shown, digest.skipped)
-    html = env.get_template(HTML_TEMPLATE).render({**context, "digest": cut})
-    text = env.get_template(TEXT_TEMPLATE).render({**context, "digest": cut})
+    context["digest"] = Digest(digest.title, digest.generated_at, shown, digest.skipped)
+    html = _render(env, HTML_TEMPLATE, context)
+    text = _render(env, TEXT_TEMPLATE, context)
     return RenderedDigest(
         name=name, subject=subject, html=inline_css(html), text=text, json=to_json(digest)
     )
+
+
+def _render(env: jinja2.Environment, name: str, context: dict) -> str:
+    """A broken (user) template is a user error: say which file and line, not a traceback."""
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{exc.filename or name}, line {exc.lineno}"
+        raise DigestError(f"template {where}: {exc.message}", hint=_TEMPLATE_HINT) from None
+    except jinja2.UndefinedError as exc:
+        raise DigestError(f"template {name}: {exc.message}", hint=_TEMPLATE_HINT) from None
+
+
+_TEMPLATE_HINT = "fix the template, or remove it from output.templates to use the default"
 
 
 def preheader(digest: Digest) -> str:
@@ -131,4 +155,4 @@ def to_json(digest: Digest) -> str:
 
 def render_index(title: str, entries: Sequence[dict], *, env: jinja2.Environment) -> str:
     """entries: dicts with href, created_at, suffix, articles, sources; newest first."""
-    return env.get_template(INDEX_TEMPLATE).render(title=title, entries=list(entries))
+    return _render(env, INDEX_TEMPLATE, {"title": title, "entries": list(entries)})

@@ -1,0 +1,85 @@
+"""The folder source: what counts as an article file, identity by content, and decoding."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from digest.errors import ExtractionError
+from digest.extract import extract
+from digest.models import Skipped
+from digest.sources.folder import decode, read_file
+from tests.conftest import HARBOUR_ARTICLE
+
+
+def test_title_is_the_first_line_and_identity_is_the_content_hash(tmp_path):
+    a = tmp_path / "a.txt"
+    a.write_text(HARBOUR_ARTICLE, "utf-8")
+    b = tmp_path / "copy-with-another-name.txt"
+    b.write_text(HARBOUR_ARTICLE, "utf-8")
+    item_a = read_file(a, source="Local", max_bytes=10**6)
+    item_b = read_file(b, source="Local", max_bytes=10**6)
+    assert item_a.title == "City council approves harbour flood barrier"
+    assert not item_a.body.startswith("City council approves")
+    assert item_a.uid == item_b.uid and item_a.uid.startswith("sha256:")
+
+
+def test_markdown_markup_does_not_reach_the_text(tmp_path):
+    md = tmp_path / "post.md"
+    md.write_text(
+        "# Harbour barrier approved\n\n![A photo](https://e.org/p.jpg)\n\n"
+        "The council **voted** to build a [flood barrier](https://e.org/b) across the harbour mouth on Tuesday.\n\n"
+        "> Engineers say the barrier will close automatically when tides rise more than two metres.\n",
+        "utf-8",
+    )
+    article = extract(read_file(md, source="Local", max_bytes=10**6))
+    assert article.title == "Harbour barrier approved"
+    assert (
+        "The council voted to build a flood barrier across the harbour mouth on Tuesday."
+        in article.text
+    )
+    assert "](" not in article.text and "**" not in article.text and "p.jpg" not in article.text
+
+
+def test_html_file_goes_through_the_extractor(tmp_path):
+    body = "".join(f"<p>{p}</p>" for p in HARBOUR_ARTICLE.split("\n\n")[1:] if p.strip())
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>Harbour barrier approved | The Gazette</title></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='/sport'>Sport</a></nav>"
+        f"<article><h1>Harbour barrier approved</h1>{body}</article>"
+        "<footer>Copyright The Gazette. All rights reserved.</footer></body></html>",
+        "utf-8",
+    )
+    article = extract(read_file(page, source="Local", max_bytes=10**6))
+    assert article.title.startswith("Harbour barrier approved")
+    assert "31 to 9" in article.text
+    assert "All rights reserved" not in article.text and "Sport" not in article.text
+
+
+def test_latin1_file_is_decoded_when_the_guess_is_clear():
+    text = (
+        "Le conseil municipal a approuvé la construction d'une digue à l'entrée du port. " * 5
+    ).encode("latin-1")
+    assert "approuvé" in decode(text)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty file"),
+        (b"  \n\t", "empty file"),
+        (b"abc\x00def", "binary file (contains NUL bytes), not text"),
+    ],
+)
+def test_unusable_bytes_say_why(data, reason):
+    with pytest.raises(ExtractionError, match=re.escape(reason)):
+        decode(data)
+
+
+def test_huge_file_is_skipped_without_reading_it_whole(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"Headline\n\n" + b"word " * 300_000)
+    result = read_file(big, source="Local", max_bytes=1000)
+    assert isinstance(result, Skipped) and result.reason == "too large: 1,500,010 bytes > 1,000"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from functools import lru_cache
 
 log = logging.getLogger(__name__)
@@ -89,10 +90,11 @@ SITE_VOICE = re.compile(
 CREDIT = re.compile(
     r"(?:\(?\b(?:image|photo|photograph|picture|video|illustration)s?\s*(?:credit|courtesy|by|"
     r"source)s?\b\s*:?|^\s*(?:credits?|source|photo|photograph|illustration|image|pictured)\s*:"
+    r"|\bphoto\s*/|^caption$|^image\s+\d+\s+of\s+\d+$"
     r"|©|\(c\)\s|\bcopyright\b)", re.IGNORECASE)
 # "... / AP file", "... (Getty Images)", "Photo: Reuters": an agency name closing the paragraph.
 AGENCY_TAIL = re.compile(
-    r"(?:/|\||\(|\bvia\b|\bfor\b|:)\s*(?:[\w.'’ -]{0,40}\s)?(?:AP|AFP|Reuters|Getty(?:\s+Images)?|"
+    r"(?:/|\||\(|,|\bvia\b|\bfor\b|:)\s*(?:[\w.'’ -]{0,40}\s)?(?:AP|AFP|Reuters|Getty(?:\s+Images)?|"
     r"EPA(?:-EFE)?|Bloomberg|Shutterstock|iStock\w*|Alamy|Xinhua|Sipa|PA(?:\s+Images)?|"
     r"NurPhoto|Zuma\w*|Wire\w*)(?:\s+(?:file|photo|images?|pool))*\)?\s*$")
 
@@ -104,10 +106,14 @@ DATE = re.compile(rf"\b(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH}\
                   r"\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d{2}\s*(?:am|pm|gmt|utc|et|est|edt)?)\b",
                   re.IGNORECASE)
 # "Jane Doe is a reporter for ...", "She previously worked at ...": the author box under a story.
+_ROLE = (r"(?:reporter|writer|editor|correspondent|journalist|contributor|columnist|producer|"
+         r"author|analyst|fellow|intern|freelancer)")
+_NAME = r"(?:(?!The\b|This\b|It\b)[A-Z][\w.'’-]+\s+){1,4}"
 BIO = re.compile(
-    r"^(?:[A-Z][\w.'’-]+\s+){1,4}(?:is|was|has\s+been)\s+(?:an?|the)\s+(?:[\w-]+\s+){0,4}"
-    r"(?:reporter|writer|editor|correspondent|journalist|contributor|columnist|producer|"
-    r"author|analyst|fellow|intern|freelancer)\b")
+    rf"^(?:{_NAME}|I\s+am\s+|I['’]m\s+)(?:(?:is|was|has\s+been)\s+)?(?:an?|the)\s+"
+    rf"(?:[\w,-]+\s+){{0,4}}{_ROLE}\b"
+    rf"|^{_NAME}(?:joined|covers|writes\s+(?:about|for)|has\s+been\s+(?:reporting|writing|"
+    r"covering))\b")
 
 
 @lru_cache(maxsize=1)
@@ -129,8 +135,8 @@ def _stoplists() -> dict[str, frozenset[str]]:
 
 def stopwords_for(words: list[str]) -> frozenset[str]:
     """The stoplist of the page's language: the one covering most of the page's words."""
-    lowered = [w.lower() for w in words]
+    counts = Counter(w.lower() for w in words)
     lists = _stoplists()
-    if not lowered:
+    if not counts:
         return lists["English"]
-    return max(lists.values(), key=lambda s: sum(w in s for w in lowered))
+    return max(lists.values(), key=lambda s: sum(c for w, c in counts.items() if w in s))

@@ -45,6 +45,8 @@ MENU_BULLET_WORDS = 12  # bullets shorter than this are menu/related-link items
 CAPS_MAX_WORDS = 10  # ALL CAPS buttons and section labels; longer caps text is rare either way
 CAPS_SHARE = 0.7  # share of uppercase among letters
 CREDIT_MAX_CHARS = 400  # a caption is at most a couple of sentences
+CREDIT_LINE_CHARS = 80  # a stand-alone credit line ("Photo: Jane Roe, AP") is short
+STANDFIRST_MAX = 2  # at most this many kept paragraphs before a byline are a standfirst
 # Region weights: a good paragraph adds its length; boilerplate subtracts a fixed toll, so a
 # newsletter box inside the body does not split it but a page of menus does.
 BAD_TOLL = 80
@@ -83,7 +85,9 @@ def clean_paragraphs(text: str, *, title: str | None = None) -> list[tuple[str, 
             p.reason = _paragraph_reason(p, title_key)
         if p.reason is None:
             p.kind = _classify(p)
+    _drop_captions_next_to_credits(paras)
     _keep_main_region(paras)
+    _drop_standfirst_before_byline(paras)
     _apply_context(paras)
     _dedupe_kept(paras)
     dropped = sum(p.reason is not None for p in paras)
@@ -137,6 +141,35 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     if cues.BIO.match(text) and n <= CTA_MAX_WORDS:
         return "author bio"
     return None
+
+
+def _is_credit_line(p: _Para) -> bool:
+    return len(p.text) <= CREDIT_LINE_CHARS and bool(
+        cues.CREDIT.search(p.text) or cues.AGENCY_TAIL.search(p.text))
+
+
+def _drop_captions_next_to_credits(paras: list[_Para]) -> None:
+    """A photo caption sits right before or after its credit line ("Jane Roe, AP")."""
+    for i, p in enumerate(paras):
+        if p.reason is not None or len(p.text) > CREDIT_MAX_CHARS:
+            continue
+        around = paras[max(0, i - 1):i] + paras[i + 1:i + 2]
+        if any(_is_credit_line(q) for q in around):
+            p.reason = "photo caption (next to credit)"
+
+
+def _drop_standfirst_before_byline(paras: list[_Para]) -> None:
+    """Kept prose followed by a byline/dateline near the top is a standfirst or teaser, which
+    the page repeats or summarises elsewhere; the body proper starts after the byline."""
+    kept = [i for i, p in enumerate(paras) if p.reason is None]
+    if len(kept) <= STANDFIRST_MAX:
+        return
+    for i in range(kept[0], kept[STANDFIRST_MAX]):
+        if paras[i].reason == "byline/date":
+            for j in kept:
+                if j < i:
+                    paras[j].reason = "standfirst (before byline)"
+            return
 
 
 def _classify(p: _Para) -> str:

@@ -94,8 +94,8 @@ CREDIT = re.compile(
     r"|©|\(c\)\s|\bcopyright\b)", re.IGNORECASE)
 # "... / AP file", "... (Getty Images)", "Photo: Reuters": an agency name closing the paragraph.
 AGENCY_TAIL = re.compile(
-    r"(?:/|\||\(|,|\bvia\b|\bfor\b|:)\s*(?:[\w.'’ -]{0,40}\s)?(?:AP|AFP|Reuters|Getty(?:\s+Images)?|"
-    r"EPA(?:-EFE)?|Bloomberg|Shutterstock|iStock\w*|Alamy|Xinhua|Sipa|PA(?:\s+Images)?|"
+    r"(?:/|\||\(|,|\bvia\b|\bfor\b|:)\s*(?:[\w.'’ -]{0,40}\s)?"
+    r"(?:AP|AFP|Reuters|Getty(?:\s+Images)?|EPA(?:-EFE)?|Bloomberg|Shutterstock|iStock\w*|Alamy|Xinhua|Sipa|PA(?:\s+Images)?|"
     r"NurPhoto|Zuma\w*|Wire\w*)(?:\s+(?:file|photo|images?|pool))*\)?\s*$")
 
 # --- Bylines, datelines, author bios.
@@ -133,10 +133,22 @@ def _stoplists() -> dict[str, frozenset[str]]:
     return lists
 
 
+@lru_cache(maxsize=1)
+def _languages_of_word() -> dict[str, tuple[str, ...]]:
+    """Inverted index word -> languages listing it, so detection is one pass over the page."""
+    index: dict[str, list[str]] = {}
+    for lang, words in _stoplists().items():
+        for w in words:
+            index.setdefault(w, []).append(lang)
+    return {w: tuple(langs) for w, langs in index.items()}
+
+
 def stopwords_for(words: list[str]) -> frozenset[str]:
     """The stoplist of the page's language: the one covering most of the page's words."""
-    counts = Counter(w.lower() for w in words)
+    index = _languages_of_word()
+    votes: Counter[str] = Counter()
+    for w, c in Counter(w.lower() for w in words).items():
+        for lang in index.get(w, ()):
+            votes[lang] += c
     lists = _stoplists()
-    if not counts:
-        return lists["English"]
-    return max(lists.values(), key=lambda s: sum(c for w, c in counts.items() if w in s))
+    return lists[votes.most_common(1)[0][0]] if votes else lists["English"]

@@ -22,7 +22,6 @@ benchmarks/cleaning.py (held-out half only reported).
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 
 from digest import boilerplate_cues as cues
@@ -234,7 +233,7 @@ def _dedupe_kept(paras: list[_Para]) -> None:
         toks = set(key.split())
         for other_toks, other_key in kept:
             jacc = len(toks & other_toks) / len(toks | other_toks)
-            if jacc >= NEAR_DUP or re.search(rf"(?:^| ){re.escape(key)}(?: |$)", other_key):
+            if jacc >= NEAR_DUP or f" {key} " in f" {other_key} ":
                 p.reason = "repeat"
                 break
         else:

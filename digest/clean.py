@@ -128,7 +128,10 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     if cues.COOKIE_NOTICE.search(text):
         return "cookie notice"
     hits = len(cues.CUE.findall(text))
-    if hits and (n < CUE_SHORT_WORDS or hits / n >= CUE_DENSITY):
+    # Longer paragraphs need cue density AND the page addressing the reader or itself: news
+    # prose about a newsletter business has the words but not the "your inbox" voice.
+    addressed = cues.SECOND_PERSON.search(text) or cues.SITE_VOICE.search(text)
+    if hits and (n < CUE_SHORT_WORDS or (hits / n >= CUE_DENSITY and addressed)):
         return "call to action / navigation"
     if n <= CTA_MAX_WORDS and (
         (cues.IMPERATIVE_START.match(text) and cues.SECOND_PERSON.search(text))

@@ -36,29 +36,34 @@ _LINE_END_OK = re.compile(r"[.?!…,;:\-–—][\"'”’)\]]*$")
 # A following line that starts like a sentence (capital, digit, opening quote or bracket).
 _LINE_START_NEW = re.compile(r"[\"'“‘(\[]?[A-Z0-9]")
 
-# ? and ! are never abbreviation marks, so "... now? anyone ..." is a boundary even before a
-# lowercase word (informal text); the library never splits before lowercase. Not applied after a
-# closing quote: "“Why?” she asked" is one sentence.
-_QM_LOWER = re.compile(r"(?<=[?!]) +(?=[a-z])")
+# Boundaries the library misses. ? and ! are never abbreviation marks, so "... now? anyone ..." is
+# a boundary even before a lowercase word (informal text; the library never splits before
+# lowercase). Not after a closing quote: "“Why?” she asked" is one sentence. And lowercase "no."
+# before a capital is the word "no" ending a sentence ("they said no. The ..."); the library
+# reads it as the abbreviation of "number", which is written "No." and precedes a digit.
+_EXTRA_SPLIT = re.compile(r"(?<=[?!]) +(?=[a-z])|(?<=\bno\.) +(?=[A-Z])")
 
-# Reference markers ("[12]", "[3] [4]", "[7 - 9]") belong to the sentence they follow.
-_LEADING_REFS = re.compile(r"^(?:\[\d+(?:\s*[-–,]\s*\d+)*\]\s*)+")
+# Reference markers ("[12]", "[3] [4]", "[7 - 9]") and emoticons (":)") belong to the sentence
+# they follow.
+_LEADING_REFS = re.compile(r"^(?:(?:\[\d+(?:\s*[-–,]\s*\d+)*\]|[:;]-?[()DPp](?!\S))\s*)+")
 
 # A piece that is only an enumerator ("1.", "2.1.", "IV.", "a.") is the start of a numbered
 # heading or list item, not a sentence.
 _ENUMERATOR = re.compile(r"^(?:\d+(?:\.\d+)*|[IVXivx]+|[A-Za-z])\.$")
 
-# Abbreviations the library treats as sentence ends before a capital: legal "v."/"vs." (Brown v.
-# Board), biographical "b."/"d."/"c." (born, died, circa), and a courtesy title followed by an
-# initial ("Mr. W. Lansing"), which can never end a sentence.
+# Abbreviations the library sometimes treats as sentence ends before a capital: legal "v."/"vs."
+# (Brown v. Board), biographical "b."/"d."/"c." (born, died, circa), "P.S." (it introduces what
+# follows), and a title, with or without initials ("Dr. Dorn", "Mr. W. Lansing", "MRS. ABBOT"):
+# a title precedes a name, so it cannot end a sentence.
 _ABBREV_END = re.compile(
-    r"(?:(?:^|[\s(])(?:v|vs|b|d|c|ca|cf)\."
-    r"|\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Rev|Sen|Gov|Gen)\.(?: [A-Z]\.)+)$"
+    r"(?:(?:^|[\s(])(?:v|vs|b|d|c|ca|cf)\.|\bP\.S\."
+    r"|\b(?i:Mr|Mrs|Ms|Mx|Dr|Prof|Rev|Sen|Rep|Gov|Gen|Col|Capt|Lt|Sgt|Hon)\.(?: [A-Z]\.)*)$"
 )
 
-# Quoted speech ending in ?/! followed by an attribution ("“Sorry!” I say.", "“Why?” Smith
-# asked.") is one sentence; the library splits because the next word is capitalised.
-_QUOTE_END = re.compile(r"[?!][\"”’']$")
+# Quoted speech ending in ?, ! or an ellipsis, followed by a lowercase word ("“Why?” he said")
+# or an attribution ("“Sorry!” I say.", "“Wait …” Smith said.") is one sentence.
+_QUOTE_END = re.compile(r"(?:[?!…]|\.\.\.)[\"”’']$")
+_LOWER_START = re.compile(r"[a-z]")
 _ATTRIBUTION = re.compile(
     r"^(?:[A-Z][\w'’.-]*\s+){1,2}?"
     r"(?:said|says|say|asked|asks|ask|cried|replied|replies|shouted|whispered|added|wrote)\b"
@@ -105,7 +110,7 @@ def _split_unit(unit: str) -> list[str]:
     """Library split of one whitespace-folded unit, then the small fixes documented above."""
     pieces: list[str] = []
     for sent in _library_split(unit):
-        pieces.extend(_QM_LOWER.split(sent))
+        pieces.extend(_EXTRA_SPLIT.split(sent))
 
     out: list[str] = []
     for piece in pieces:
@@ -120,7 +125,10 @@ def _split_unit(unit: str) -> list[str]:
             if (
                 _ENUMERATOR.match(prev)
                 or _ABBREV_END.search(prev)
-                or (_QUOTE_END.search(prev) and _ATTRIBUTION.match(piece))
+                or (
+                    _QUOTE_END.search(prev)
+                    and (_LOWER_START.match(piece) or _ATTRIBUTION.match(piece))
+                )
             ):
                 out[-1] = prev + " " + piece
                 continue

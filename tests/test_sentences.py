@@ -158,3 +158,32 @@ def test_output_keeps_every_character() -> None:
     text = "A. B. C. Mr. X said “no!” [1] then... left?? ok. 3.5. Fine\n\nEnd"
     joined = "".join(split_sentences(text))
     assert joined.replace(" ", "") == text.replace(" ", "").replace("\n", "")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a title cannot end a sentence, whatever its case
+        ("Ask Dr. Dorn. He knows.", ["Ask Dr. Dorn.", "He knows."]),
+        ("I HATE MRS. ABBOT. SHE IS MEAN.", ["I HATE MRS. ABBOT.", "SHE IS MEAN."]),
+        # quoted speech continued in lowercase is one sentence
+        ('"Did your dog eat it?" he said. "Yes."', ['"Did your dog eat it?" he said.', '"Yes."']),
+        ("“Wait …” Pete said. He left.", ["“Wait …” Pete said.", "He left."]),
+        # the word "no" ending a sentence is not the abbreviation "No." (number)
+        (
+            "The court said no. Warhol lost. He was No. 1.",
+            ["The court said no.", "Warhol lost.", "He was No. 1."],
+        ),
+        # an emoticon closes the sentence before it
+        ("Loved every bit of it! :) Will be back.", ["Loved every bit of it! :)", "Will be back."]),
+    ],
+)
+def test_library_fixes(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_accented_capital_starts_a_sentence() -> None:
+    assert split_sentences("The prize went to France. Émile Zola was not surprised.") == [
+        "The prize went to France.",
+        "Émile Zola was not surprised.",
+    ]

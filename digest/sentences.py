@@ -1,23 +1,24 @@
 """Paragraph and sentence splitting with nothing downloaded at run time.
 
-Why this splitter: BlingFire (Microsoft, C++ finite-state segmenter, model inside the wheel) plus a
-few post-processing rules. Measured by ``benchmarks/sentences.py`` (boundary F1, non-news web
-text from UD English-EWT and the non-news genres of GUM; each splitter in a fresh process,
-first-pass chars/s on one core):
+Why this splitter: BlingFire (Microsoft; C++ finite-state segmenter, model inside the wheel) plus a
+few post-processing rules below. Measured with ``python benchmarks/sentences.py``: boundary
+precision/recall/F1 on UD English-EWT dev+test (web text) and GUM non-news genres (paragraphed),
+each splitter in a fresh process, CPU chars/s on one core, first pass over unseen text:
 
-    splitter      EWT F1   GUM F1   chars/s
-    blingfire     0.770    0.982    ~10M
-    nupunkt       0.826    0.973    ~4M
-    syntok        0.772    0.973    ~1M
-    pysbd         0.803    0.968    ~0.2M
-    this module   (see the benchmark table in the branch's final report / run the script)
+    splitter           EWT P / R / F1          GUM P / R / F1          chars/s
+    blingfire          .985 / .632 / .770      .988 / .976 / .982      6.9M
+    nupunkt            .986 / .711 / .826      .977 / .969 / .973      6.3M
+    syntok             .978 / .638 / .772      .975 / .971 / .973      0.9M
+    pysbd              .946 / .697 / .803      .976 / .960 / .968      0.2M
+    split_sentences    .990 / .665 / .796      .994 / .978 / .986      3.3M  (blingfire + rules)
 
-blingfire is the most precise on edited prose (GUM) and fast enough to leave room for our rules.
-nupunkt (the previous choice) has better EWT recall only because it splits before lowercase words
-in chat-style text, but it also misses plain boundaries in edited prose ("I pretended to sleep.
-Sometimes ..." stays one sentence). pysbd and syntok are too slow for the 1M chars/s budget.
-EWT recall stays low for every splitter: its documents lost their line breaks, so signatures,
-URLs and titles run into the next sentence with no punctuation to find.
+BlingFire is the most accurate on edited prose (GUM, the closest to news) and fast enough to leave
+room for our rules within the 1M chars/s budget; pysbd and syntok are not. nupunkt (the previous
+choice) wins on EWT only because it splits before lowercase words in chat-style text, but it also
+misses plain boundaries in edited prose ("I pretended to sleep. Sometimes ..." stays one
+sentence). EWT recall stays low for every splitter: its documents lost their line breaks, so
+signatures, URLs and titles run into the next sentence with no punctuation to find. Known gap:
+BlingFire keeps a one-word sentence ("Yes.", "Okay.") attached to the one before it.
 """
 
 from __future__ import annotations

@@ -288,4 +288,4 @@ def test_killed_after_the_server_accepted_resends_with_the_same_message_id(tmp_p
 
     assert counts(box) == {ALICE: 1, BOB: 2, CAROL: 1}
     assert box.message_ids(BOB)[0] == box.message_ids(BOB)[1]
-    assert f"Re-sending digest-2026-11-24 to {BOB}" in stderr or "Re-sending" in stderr
+    assert "Re-sending digest-" in stderr and f"to {BOB}: a run stopped while sending" in stderr

@@ -1,4 +1,4 @@
-"""Command line: `digest run | summarize FILE | check-config | eval DATA.jsonl`.
+"""Command line: `digest run | summarize FILE | check-config | eval DATA.jsonl | send-test`.
 
 User errors (DigestError) print one line and exit 1; anything else is a bug and keeps its
 traceback. Output that is the command's answer goes to stdout; logs go to stderr.
@@ -60,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument("--sentences", "-n", type=int, default=None, help="sentences in the brief")
     summ.add_argument("--method", "-m", default=None, help="summary method (default: config's)")
     summ.set_defaults(func=cmd_summarize)
+
+    send = sub.add_parser(
+        "send-test", parents=[common], help="email the latest digest to one address"
+    )
+    send.add_argument(
+        "--to", required=True, metavar="ADDRESS", help="where to send it (not recorded)"
+    )
+    send.set_defaults(func=cmd_send_test)
 
     ev = sub.add_parser("eval", parents=[common], help="score summary methods on a jsonl file")
     ev.add_argument("data", type=Path, help="jsonl with 'article' and 'reference' fields")
@@ -131,6 +139,17 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         ),
     ]
     sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def cmd_send_test(args: argparse.Namespace) -> int:
+    from digest.deliver import send_test
+    from digest.state import State
+
+    config = _load(args)
+    with State(config.state) as state:
+        name = send_test(config, state, args.to)
+    logger.info("Sent %s to %s", name, args.to)
     return 0
 
 

@@ -180,6 +180,8 @@ class Smtp(_Model):
     username: str | None = None
     password_env: str | None = Field(None, description="Env variable holding the password.")
     timeout: float = Field(30, gt=0)
+    attempts: int = Field(3, ge=1, le=10, description="Tries per message per run, then next run.")
+    retry_wait: float = Field(2, ge=0, le=300, description="Seconds before try 2; doubles after.")
 
     def password(self) -> str | None:
         """Read at send time, never stored: secrets come only from the environment."""

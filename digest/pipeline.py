@@ -12,8 +12,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from digest.config import Config
+from digest.deliver import Outbox, recorder
 from digest.errors import ExtractionError
 from digest.extract import extract
+from digest.mail import render_email
 from digest.models import Brief, Digest, RunReport, Skipped, SourceItem
 from digest.render import environment, render, render_index
 from digest.sources import collect
@@ -29,12 +31,14 @@ def run_once(config: Config, *, now: datetime | None = None, slot: str | None = 
     started = time.monotonic()
     now = (now or datetime.now(config.tz)).astimezone(config.tz)
     env = environment(config.output.templates)
-    with State(config.state) as state:
+    with State(config.state) as state, Outbox(config, state) as outbox:
         # A digest stored but not fully written last time (a crash) is finished first, so its
         # articles are not collected again as new.
         for record in state.pending():
             logger.warning("Finishing %s, interrupted before it was written", record.name)
             publish(record, state, config, env)
+        # Deliveries left over (server down, crash) go out before anything new is built.
+        outbox.send_pending()
 
         collected = collect(config.sources, is_seen=state.is_seen, fetch=config.fetch)
         briefs, failed = summarise_all(collected.items, config)
@@ -56,6 +60,9 @@ def run_once(config: Config, *, now: datetime | None = None, slot: str | None = 
             env=env,
             unsubscribe_url=config.email.unsubscribe_url,
         )
+        # The email copy (cut to fit if large) is stored with the digest, so any later run can
+        # send it; its delivery rows are created in the same transaction (deliver.py).
+        email = render_email(digest, name=name, subject=subject, env=env, config=config)
         state.add_pending(
             rendered,
             created_at=now,
@@ -65,9 +72,11 @@ def run_once(config: Config, *, now: datetime | None = None, slot: str | None = 
             skipped=skipped,
             sources=len(digest.source_names),
             slot=slot,
+            on_store=recorder(email, config, name=name, created_at=now),
         )
         record = next(r for r in state.pending() if r.name == name)
         files = publish(record, state, config, env)
+        outbox.send_pending()
 
     logger.info(
         "Done: %s with %d %s from %d %s%s in %.1fs",

@@ -10,7 +10,7 @@ copy instead of building a new one: no digest is written twice and no article is
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -127,8 +127,13 @@ class State:
         skipped: Iterable[Skipped],
         sources: int,
         slot: str | None = None,
+        on_store: Callable[[sqlite3.Connection, int], None] | None = None,
     ) -> int:
-        """Store a rendered digest and claim its articles, atomically."""
+        """Store a rendered digest and claim its articles, atomically.
+
+        on_store(db, digest_id) runs in the same transaction, for what must be stored with the
+        digest or not at all (deliver.py: the email copy and one delivery row per recipient).
+        """
         included = list(included)
         with self.transaction() as db:
             cur = db.execute(
@@ -159,6 +164,8 @@ class State:
                 " VALUES (?, ?, ?, ?, 'skipped', ?)",
                 [(s.uid, digest_id, s.source, s.name, s.reason) for s in skipped],
             )
+            if on_store is not None:
+                on_store(db, digest_id)
         return digest_id
 
     def mark_written(self, digest_id: int) -> None:

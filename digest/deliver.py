@@ -1,0 +1,353 @@
+"""Email delivery, exactly once per recipient: delivery records in the state, one SMTP session.
+
+Records. When a digest is built, its email copy and one 'pending' delivery row per recipient
+are stored in the same transaction as the digest itself (State.add_pending(on_store=...)), so
+no crash can lose them. Only digests marked 'written' are sent. Each run first retries what is
+left over, then sends the new digest, over one connection opened when first needed.
+
+A delivery goes pending -> sending -> sent | failed (5xx for that recipient), or back to
+pending (4xx, connection trouble: next run tries again).
+
+The one window no SMTP client can close: the server accepted the message (we sent the final
+"." of DATA) but we died before recording 'sent'. We record 'sending' only once the server has
+accepted the recipient, right before DATA, so that window is as short as it can be: the
+server's reply to DATA plus one SQLite commit. A row found in 'sending' at start-up is SENT
+AGAIN. We chose at-least-once: a loss is silent and the reader never learns of it, a duplicate
+is visible and harmless, and the copy carries the same Message-ID, which many mailboxes
+(Gmail) use to show it once. The alternative (mark it 'unknown' and never retry) would turn
+every crash during DATA, including the common case where the server never got the final ".",
+into a lost digest.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import sqlite3
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from typing import Any
+
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from digest.config import Config
+from digest.mail import EmailCopy, build_message, make_list_id, make_message_id
+from digest.smtp import SmtpError, close, connect, send_one
+from digest.state import State
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS email_copies (
+    digest_id   INTEGER PRIMARY KEY REFERENCES digests(id),
+    html        TEXT NOT NULL,          -- size-guarded: cut at a whole item if needed
+    text        TEXT NOT NULL,
+    shown       INTEGER NOT NULL,       -- stories in the email ...
+    total       INTEGER NOT NULL        -- ... of those in the digest
+)""",
+    """CREATE TABLE IF NOT EXISTS deliveries (
+    digest_id   INTEGER NOT NULL REFERENCES digests(id),
+    recipient   TEXT NOT NULL,          -- normalised address
+    name        TEXT,
+    message_id  TEXT NOT NULL,          -- fixed when the row is made: a re-send reuses it
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (digest_id, recipient)
+)""",
+)
+
+
+def ensure_schema(db: sqlite3.Connection) -> None:
+    """Idempotent, and additive to state.py's tables: an older state file just gains these."""
+    for statement in SCHEMA:
+        db.execute(statement)
+
+
+def recorder(
+    copy: EmailCopy, config: Config, *, name: str, created_at: datetime
+) -> Callable[[sqlite3.Connection, int], None]:
+    """What State.add_pending runs inside its transaction: store the copy and the deliveries."""
+    recipients = config.email.recipients if config.email.enabled else ()
+    sender = config.email.from_ or ""
+
+    def store(db: sqlite3.Connection, digest_id: int) -> None:
+        ensure_schema(db)
+        db.execute(
+            "INSERT INTO email_copies (digest_id, html, text, shown, total) VALUES (?, ?, ?, ?, ?)",
+            (digest_id, copy.html, copy.text, copy.shown, copy.total),
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO deliveries (digest_id, recipient, name, message_id, status,"
+            " updated_at) VALUES (?, ?, ?, ?, 'pending', ?)",
+            [
+                (
+                    digest_id,
+                    r.email,
+                    r.name,
+                    make_message_id(name, created_at.isoformat(), r.email, sender),
+                    created_at.isoformat(),
+                )
+                for r in recipients
+            ],
+        )
+
+    return store
+
+
+@dataclass(frozen=True)
+class Delivery:
+    digest_id: int
+    digest_name: str
+    subject: str
+    recipient: str
+    name: str | None
+    message_id: str
+    status: str
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    pending: int = 0
+
+
+class Outbox:
+    """Sends due deliveries over one SMTP connection, opened on first use, closed on exit."""
+
+    def __init__(
+        self,
+        config: Config,
+        state: State,
+        *,
+        wait: Any = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.config = config
+        self.state = state
+        smtp = config.email.smtp
+        # Between tries of one message: retry_wait, then double it (2 s, 4 s by default);
+        # after `attempts` tries the delivery waits for the next run.
+        self.wait = wait or wait_exponential(multiplier=smtp.retry_wait, max=60)
+        self.attempts = smtp.attempts
+        self.ssl_context = ssl_context
+        self._conn: smtplib.SMTP | None = None
+        self._down: SmtpError | None = None  # set when the session failed: skip further passes
+        self._copies: dict[int, EmailCopy] = {}
+        ensure_schema(state.db)
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            close(self._conn)
+            self._conn = None
+
+    def send_pending(self) -> DeliveryReport:
+        """Send every due delivery of every written digest, oldest digest first."""
+        report = DeliveryReport()
+        if not self.config.email.enabled:
+            return report
+        # Someone taken off email.recipients gets nothing more, even if a delivery was queued.
+        configured = {r.email for r in self.config.email.recipients}
+        due = [d for d in self._due() if d.recipient in configured]
+        was_down = self._down is not None
+        for i, delivery in enumerate(due):
+            if self._down is not None:
+                report.pending += len(due) - i
+                break
+            outcome = self._deliver(delivery)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        if self._down is not None and due:
+            # One line for the whole session, not one per recipient: nobody's address is at fault.
+            log = logger.debug if was_down else logger.error
+            log("Email not sent: %s; %d left pending for the next run", self._down, report.pending)
+        elif due:
+            logger.info(
+                "Email: %d sent, %d failed, %d left pending", report.sent, report.failed,
+                report.pending,
+            )  # fmt: skip
+        return report
+
+    def send(
+        self,
+        message: bytes,
+        *,
+        recipient: str,
+        before_data: Callable[[], None],
+        on_try: Callable[[], None] = lambda: None,
+    ) -> None:
+        """One message, retried on transient failures. Raises SmtpError."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=self.wait,
+            retry=retry_if_exception(lambda e: isinstance(e, SmtpError) and e.transient),
+            reraise=True,
+            before_sleep=lambda rs: logger.info(
+                "Retrying %s (try %d failed: %s)",
+                recipient,
+                rs.attempt_number,
+                rs.outcome.exception() if rs.outcome else "?",
+            ),
+        )
+        for attempt in retrying:
+            with attempt:
+                on_try()
+                conn = self._connection()
+                try:
+                    send_one(
+                        conn,
+                        self.config.email.smtp,
+                        sender=self.config.email.from_ or "",
+                        recipient=recipient,
+                        data=message,
+                        before_data=before_data,
+                    )
+                except SmtpError as exc:
+                    if exc.reconnect:
+                        self._drop()
+                    raise
+
+    def message(self, delivery: Delivery, copy: EmailCopy, *, message_id: str) -> bytes:
+        email = self.config.email
+        msg = build_message(
+            copy,
+            subject=delivery.subject,
+            sender=email.from_ or "",
+            to=delivery.recipient,
+            to_name=delivery.name,
+            message_id=message_id,
+            list_id=make_list_id(self.config.title, email.from_ or ""),
+            date=datetime.now(self.config.tz),
+            unsubscribe_url=email.unsubscribe_url,
+        )
+        return msg.as_bytes(policy=policy.SMTP)
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _deliver(self, d: Delivery) -> str:
+        """Returns 'sent', 'failed' or 'pending'; never raises for an SMTP problem."""
+        if d.status == "sending":
+            logger.warning(
+                "Re-sending %s to %s: a run stopped while sending it, so they may get it twice"
+                " (same Message-ID)",
+                d.digest_name,
+                d.recipient,
+            )
+        data = self.message(d, self.copy(d.digest_id), message_id=d.message_id)
+        try:
+            self.send(
+                data,
+                recipient=d.recipient,
+                before_data=lambda: self._update(d, "status = 'sending'"),
+                on_try=lambda: self._update(d, "attempts = attempts + 1"),
+            )
+        except SmtpError as exc:
+            if exc.session:
+                # Nobody's fault but the server's or the config's: everyone waits, no one fails.
+                self._down = exc
+                self._record(d, "pending", str(exc))
+                return "pending"
+            status = "pending" if exc.transient else "failed"
+            self._record(d, status, str(exc))
+            logger.error(
+                "Email to %s %s: %s",
+                d.recipient,
+                "left pending for the next run" if exc.transient else "failed",
+                exc,
+            )
+            return status
+        self._record(d, "sent", None)
+        logger.debug("Sent %s to %s", d.digest_name, d.recipient)
+        return "sent"
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._conn is None:
+            self._conn = connect(self.config.email.smtp, ssl_context=self.ssl_context)
+        return self._conn
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _due(self) -> list[Delivery]:
+        rows = self.state.db.execute(
+            "SELECT d.digest_id, g.name, g.subject, d.recipient, d.name, d.message_id, d.status"
+            " FROM deliveries d JOIN digests g ON g.id = d.digest_id"
+            " WHERE g.status = 'written' AND d.status IN ('pending', 'sending')"
+            " ORDER BY d.digest_id, d.rowid"
+        ).fetchall()
+        return [Delivery(*r) for r in rows]
+
+    def copy(self, digest_id: int) -> EmailCopy:
+        """The stored email copy; a digest from before email existed falls back to its files."""
+        if digest_id not in self._copies:
+            row = self.state.db.execute(
+                "SELECT html, text, shown, total FROM email_copies WHERE digest_id = ?",
+                (digest_id,),
+            ).fetchone()
+            if row is None:
+                row = self.state.db.execute(
+                    "SELECT html, text, articles, articles FROM digests WHERE id = ?", (digest_id,)
+                ).fetchone()
+            self._copies[digest_id] = EmailCopy(*row)
+        return self._copies[digest_id]
+
+    def _update(self, d: Delivery, change: str) -> None:
+        # Each change is committed before the SMTP step it precedes: 'sending' is on disk
+        # before DATA starts, so a crash from then on is seen at the next start (module doc).
+        with self.state.transaction() as db:
+            db.execute(
+                f"UPDATE deliveries SET {change}, updated_at = ?"
+                " WHERE digest_id = ? AND recipient = ?",
+                (self._now(), d.digest_id, d.recipient),
+            )
+
+    def _record(self, d: Delivery, status: str, error: str | None) -> None:
+        with self.state.transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET status = ?, last_error = ?, updated_at = ?"
+                " WHERE digest_id = ? AND recipient = ?",
+                (status, error, self._now(), d.digest_id, d.recipient),
+            )
+
+    def _now(self) -> str:
+        return datetime.now(self.config.tz).isoformat(timespec="seconds")
+
+
+def send_test(
+    config: Config, state: State, address: str, *, ssl_context: ssl.SSLContext | None = None
+) -> str:
+    """Send the latest written digest to `address` as readers get it; not recorded anywhere."""
+    from email.utils import make_msgid
+
+    from digest.config import _check_address
+    from digest.errors import DeliveryError
+    from digest.mail import sender_domain
+
+    try:
+        address = _check_address(address)
+    except ValueError as exc:
+        raise DeliveryError(str(exc), hint="pass --to you@example.org") from None
+    if not config.email.from_:
+        raise DeliveryError("no sender address", hint="set email.from in config.yaml")
+    written = state.written()
+    if not written:
+        raise DeliveryError("no digest to send yet", hint="run `digest run` first")
+    record = written[0]
+    with Outbox(config, state, ssl_context=ssl_context) as outbox:
+        test = Delivery(record.id, record.name, record.rendered.subject, address, None, "", "")
+        message_id = make_msgid("test", domain=sender_domain(config.email.from_))
+        data = outbox.message(test, outbox.copy(record.id), message_id=message_id)
+        outbox.send(data, recipient=address, before_data=lambda: None)
+    return record.name

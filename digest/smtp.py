@@ -1,0 +1,262 @@
+"""One SMTP session: connect (TLS, AUTH), send one message to one recipient, explain failures.
+
+Every failure becomes an SmtpError that says what happened, where, and which config key to
+check, and whether trying again later may help (`transient`: connection trouble and 4xx
+replies) or not (5xx replies, TLS and login problems). The password is read from the
+environment only here and is scrubbed from every message we build.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+from collections.abc import Callable
+from email.utils import parseaddr
+
+from digest.config import Smtp
+from digest.errors import DeliveryError
+
+HOST_HINT = "check email.smtp.host/port in config.yaml"
+SECURITY_HINT = "check email.smtp.security: ssl for port 465, starttls for 587"
+
+
+class SmtpError(DeliveryError):
+    """A failed SMTP step.
+
+    transient: worth retrying (later in this run, or next run); otherwise permanent.
+    session: the whole session failed (connect, TLS, login, sender): no recipient is to blame,
+             so nobody is marked failed and the rest wait for the next run.
+    reconnect: the connection is unusable; open a new one before trying again.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        transient: bool,
+        session: bool = False,
+        reconnect: bool = False,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.transient = transient
+        self.session = session
+        self.reconnect = reconnect
+
+
+def connect(cfg: Smtp, *, ssl_context: ssl.SSLContext | None = None) -> smtplib.SMTP:
+    """Open, secure and log in. Raises SmtpError(session=True)."""
+    password = cfg.password()
+    if cfg.username and not password:
+        env = cfg.password_env
+        raise SmtpError(
+            f"no SMTP password for {cfg.username}",
+            hint=f"set the environment variable {env}" if env else "set email.smtp.password_env",
+            transient=False,
+            session=True,
+        )
+    context = ssl_context or ssl.create_default_context()
+    conn: smtplib.SMTP | None = None
+    try:
+        # local_hostname: smtplib's default, socket.getfqdn(), can stall for seconds on DNS.
+        helo = socket.gethostname() or "localhost"
+        if cfg.security == "ssl":
+            conn = smtplib.SMTP_SSL(
+                cfg.host, cfg.port, timeout=cfg.timeout, context=context, local_hostname=helo
+            )
+        else:
+            conn = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout, local_hostname=helo)
+        conn.ehlo()
+        if cfg.security == "starttls":
+            conn.starttls(context=context)
+            conn.ehlo()
+        if cfg.username:
+            conn.login(cfg.username, password or "")
+        return conn
+    except (OSError, smtplib.SMTPException) as exc:
+        if conn is not None:
+            close(conn)
+        raise explain(exc, cfg, session=True) from None
+
+
+def send_one(
+    conn: smtplib.SMTP,
+    cfg: Smtp,
+    *,
+    sender: str,
+    recipient: str,
+    data: bytes,
+    before_data: Callable[[], None],
+) -> None:
+    """MAIL, RCPT, then `before_data()`, then DATA. Raises SmtpError.
+
+    before_data runs once the server has accepted the recipient, right before the message is
+    sent: it is where the caller records 'sending' (see deliver.py for why there).
+    """
+    envelope_from = parseaddr(sender)[1] or sender
+    options: list[str] = []
+    if not (envelope_from + recipient).isascii():
+        if not conn.has_extn("smtputf8"):
+            raise SmtpError(
+                f"{cfg.host} cannot take the non-ASCII address {recipient or envelope_from}",
+                hint="the server lacks SMTPUTF8; use an ASCII address in config.yaml",
+                transient=False,
+            )
+        options.append("SMTPUTF8")
+    try:
+        code, reply = conn.mail(envelope_from, options)
+        if code != 250:
+            _reset(conn)
+            raise smtplib.SMTPSenderRefused(code, reply, envelope_from)
+        code, reply = conn.rcpt(recipient)
+        if code not in (250, 251):
+            _reset(conn)
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+        before_data()
+        code, reply = conn.data(data)
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
+    except smtplib.SMTPDataError as exc:
+        _reset(conn)  # a refused DATA leaves the transaction open; the next MAIL needs it closed
+        raise explain(exc, cfg, recipient=recipient) from None
+    except (OSError, smtplib.SMTPException) as exc:
+        raise explain(exc, cfg, recipient=recipient, sender=envelope_from) from None
+
+
+def explain(
+    exc: BaseException,
+    cfg: Smtp,
+    *,
+    session: bool = False,
+    recipient: str | None = None,
+    sender: str | None = None,
+) -> SmtpError:
+    """Turn an smtplib/socket/ssl exception into an SmtpError with a hint."""
+    where = f"{cfg.host}:{cfg.port}"
+    scrub = _scrubber(cfg)
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return SmtpError(
+            scrub(f"{where} refused the login as {cfg.username}: {_reply(exc)}"),
+            hint=f"check email.smtp.username and the password in ${cfg.password_env}",
+            transient=_is_4xx(exc.smtp_code),
+            session=True,
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        text = str(exc)
+        hint = (
+            "many servers offer AUTH only after STARTTLS: set email.smtp.security: starttls"
+            if "AUTH" in text
+            else SECURITY_HINT
+        )
+        return SmtpError(scrub(f"{where}: {text}"), hint=hint, transient=False, session=True)
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return SmtpError(
+            scrub(f"{where} refused the sender {exc.sender}: {_reply(exc)}"),
+            hint="check email.from in config.yaml; many servers accept only the login's address",
+            transient=_is_4xx(exc.smtp_code),
+            session=True,
+        )
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        (rcpt, (code, reply)), *_ = exc.recipients.items()
+        return SmtpError(
+            scrub(f"{where} refused {rcpt}: {code} {_text(reply)}"),
+            hint="check the address in email.recipients",
+            transient=_is_4xx(code),
+            reconnect=code == 421,
+        )
+    if isinstance(exc, smtplib.SMTPDataError | smtplib.SMTPConnectError):
+        what = f"rejected the message to {recipient}" if recipient else "refused the connection"
+        return SmtpError(
+            scrub(f"{where} {what}: {_reply(exc)}"),
+            hint="the server's reason is above" if recipient else HOST_HINT,
+            transient=_is_4xx(exc.smtp_code),
+            session=session or not recipient,
+            reconnect=exc.smtp_code == 421,
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return SmtpError(
+            scrub(f"{where} answered {_reply(exc)}"),
+            hint=HOST_HINT,
+            transient=_is_4xx(exc.smtp_code),
+            session=session,
+            reconnect=True,
+        )
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return SmtpError(
+            f"TLS certificate of {where} is not trusted: {exc.verify_message}",
+            hint="check email.smtp.host is the name on the server's certificate",
+            transient=False,
+            session=True,
+        )
+    if isinstance(exc, ssl.SSLError):
+        return SmtpError(
+            f"TLS with {where} failed: {exc.reason or exc}",
+            hint=SECURITY_HINT,
+            transient=False,
+            session=True,
+        )
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return SmtpError(
+            f"timed out talking to {where} after {cfg.timeout:g}s",
+            hint=f"{HOST_HINT}; raise email.smtp.timeout for a slow server",
+            transient=True,
+            session=session,
+            reconnect=True,
+        )
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return SmtpError(
+            scrub(f"{where} closed the connection" + (f": {exc}" if str(exc) else "")),
+            hint=f"{HOST_HINT} and email.smtp.security",
+            transient=True,
+            session=session,
+            reconnect=True,
+        )
+    if isinstance(exc, OSError):
+        return SmtpError(
+            f"could not connect to {where}: {exc.strerror or exc}"
+            if session
+            else f"connection to {where} failed: {exc.strerror or exc}",
+            hint=HOST_HINT,
+            transient=True,
+            session=session,
+            reconnect=True,
+        )
+    return SmtpError(scrub(f"{where}: {exc}"), hint=HOST_HINT, transient=False, session=session)
+
+
+def close(conn: smtplib.SMTP) -> None:
+    """QUIT politely; a server that already hung up is not an error."""
+    try:
+        conn.quit()
+    except (OSError, smtplib.SMTPException):
+        conn.close()
+
+
+def _reset(conn: smtplib.SMTP) -> None:
+    try:
+        conn.rset()
+    except (OSError, smtplib.SMTPException):
+        pass  # the next command will find the connection broken and reconnect
+
+
+def _is_4xx(code: int) -> bool:
+    return 400 <= code < 500
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    return f"{exc.smtp_code} {_text(exc.smtp_error)}".strip()
+
+
+def _scrubber(cfg: Smtp) -> Callable[[str], str]:
+    """Server replies are echoed into our messages; make sure none of them carries the password."""
+    password = cfg.password()
+
+    def scrub(text: str) -> str:
+        return text.replace(password, "***") if password else text
+
+    return scrub

@@ -1,0 +1,291 @@
+"""Delivery against a real SMTP server on loopback: each test asserts every recipient's mailbox."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sqlite3
+import ssl
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import trustme
+from conftest import HARBOUR_ARTICLE, NOW, REPO, add_article, write_config
+from mailserver import Mailboxes, free_port, password_auth, smtp_server, wait_for
+
+from digest.cli import main
+from digest.config import Config, load_config
+from digest.errors import DeliveryError
+from digest.pipeline import run_once
+
+ALICE, BOB, CAROL = "alice@example.org", "bob@example.org", "carol@example.org"
+EVERYONE = (ALICE, BOB, CAROL)
+PASSWORD = "s3cret-Pa55word!"
+
+
+def email_config(tmp_path: Path, port: int, **smtp) -> Path:
+    (tmp_path / "articles").mkdir(exist_ok=True)
+    add_article(tmp_path / "articles", "harbour.txt", HARBOUR_ARTICLE)
+    return write_config(
+        tmp_path,
+        email={
+            "enabled": True,
+            "from": "Morning Brief <brief@example.org>",
+            "recipients": [ALICE, {"email": BOB, "name": "Bob"}, CAROL],
+            "unsubscribe_url": "https://example.org/unsubscribe",
+            "smtp": {"host": "127.0.0.1", "port": port, "security": "none", "timeout": 5}
+            | {"retry_wait": 0}
+            | smtp,
+        },
+    )
+
+
+def add_second_article(tmp_path: Path) -> None:
+    text = HARBOUR_ARTICLE.replace("harbour", "river").replace("31 to 9", "40 to 2")
+    add_article(tmp_path / "articles", "river.txt", text)
+
+
+def deliveries(config: Config) -> dict[str, tuple[str, int]]:
+    with sqlite3.connect(config.state) as db:
+        rows = db.execute("SELECT recipient, status, attempts FROM deliveries").fetchall()
+    return {r: (s, a) for r, s, a in rows}
+
+
+def throwaway_tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
+    """A server context with a certificate for 127.0.0.1 from a CA the client is made to trust."""
+    ca = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_tls)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    # The client uses the default trust store, as in production; OpenSSL reads SSL_CERT_FILE.
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    return server_tls
+
+
+def counts(box: Mailboxes) -> dict[str, int]:
+    return {who: len(box[who]) for who in EVERYONE}
+
+
+def test_plain_server_gets_one_message_per_recipient_and_a_rerun_sends_nothing(tmp_path):
+    box = Mailboxes()
+    with smtp_server(box) as server:
+        config = load_config(email_config(tmp_path, server.port))
+        run_once(config, now=NOW)
+        run_once(config, now=NOW)  # nothing new, nothing pending: nothing sent
+
+    assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
+    assert box.connections == 1  # one SMTP connection for the run, not one per message
+    assert str(box[BOB][0]["To"]) == "Bob <bob@example.org>"
+    assert {s for s, _ in deliveries(config).values()} == {"sent"}
+
+
+def test_starttls_with_auth(tmp_path, monkeypatch):
+    server_tls = throwaway_tls(tmp_path, monkeypatch)
+    monkeypatch.setenv("DIGEST_SMTP_PASSWORD", PASSWORD)
+    box = Mailboxes()
+    with smtp_server(
+        box,
+        tls_context=server_tls,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=password_auth("brief", PASSWORD),
+    ) as server:
+        config = load_config(
+            email_config(
+                tmp_path,
+                server.port,
+                security="starttls",
+                username="brief",
+                password_env="DIGEST_SMTP_PASSWORD",
+            )
+        )
+        run_once(config, now=NOW)
+
+    assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_auth_over_plain_and_a_wrong_password_never_leaks(tmp_path, monkeypatch, caplog):
+    box = Mailboxes()
+    auth = password_auth("brief", "the-right-one")
+    with smtp_server(box, authenticator=auth, auth_required=True, auth_require_tls=False) as srv:
+        path = email_config(
+            tmp_path, srv.port, username="brief", password_env="DIGEST_SMTP_PASSWORD"
+        )
+        config = load_config(path)
+        monkeypatch.setenv("DIGEST_SMTP_PASSWORD", PASSWORD)
+        caplog.set_level(logging.DEBUG)
+        run_once(config, now=NOW)
+        assert counts(box) == {ALICE: 0, BOB: 0, CAROL: 0}
+        assert {s for s, _ in deliveries(config).values()} == {"pending"}
+        with pytest.raises(DeliveryError) as err:
+            main(["send-test", "--to", "dave@example.org", "-c", str(path), "--debug"])
+
+        monkeypatch.setenv("DIGEST_SMTP_PASSWORD", "the-right-one")
+        run_once(config, now=NOW)  # the next run sends what was left pending
+
+    assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
+    assert "refused the login as brief" in str(err.value)
+    assert "check email.smtp.username and the password in $DIGEST_SMTP_PASSWORD" in str(err.value)
+    with sqlite3.connect(config.state) as db:
+        errors = " ".join(e for (e,) in db.execute("SELECT last_error FROM deliveries") if e)
+    for text in (caplog.text, str(err.value), repr(err.value), errors):
+        assert PASSWORD not in text
+
+
+def test_implicit_tls(tmp_path, monkeypatch):
+    server_tls = throwaway_tls(tmp_path, monkeypatch)
+    box = Mailboxes()
+    with smtp_server(box, ssl_context=server_tls) as server:
+        config = load_config(email_config(tmp_path, server.port, security="ssl"))
+        run_once(config, now=NOW)
+    assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
+
+
+def test_451_is_retried_in_the_same_run(tmp_path):
+    box = Mailboxes()
+    box.rcpt_replies[BOB] = ["451 4.7.1 Greylisted, try again later"]
+    with smtp_server(box) as server:
+        config = load_config(email_config(tmp_path, server.port))
+        run_once(config, now=NOW)
+
+    assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
+    assert deliveries(config)[BOB] == ("sent", 2)
+
+
+def test_550_for_one_recipient_is_recorded_and_the_others_still_get_it(tmp_path, caplog):
+    box = Mailboxes()
+    box.rcpt_replies[BOB] = ["550 5.1.1 No such user"]
+    with smtp_server(box) as server:
+        config = load_config(email_config(tmp_path, server.port))
+        run_once(config, now=NOW)
+        add_second_article(tmp_path)
+        run_once(config, now=NOW)  # bob's failure is not retried; the new digest reaches him
+
+    assert counts(box) == {ALICE: 2, BOB: 1, CAROL: 2}
+    status = {
+        r: s for r, s in sqlite3.connect(config.state).execute(
+            "SELECT recipient, status FROM deliveries WHERE digest_id = 1"
+        )
+    }  # fmt: skip
+    assert status == {ALICE: "sent", BOB: "failed", CAROL: "sent"}
+    failures = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(failures) == 1
+    assert BOB in failures[0] and "550 5.1.1 No such user" in failures[0]
+
+
+def test_permanent_data_rejection_fails_only_that_message(tmp_path):
+    box = Mailboxes()
+    box.data_replies[:] = ["554 5.7.1 Message rejected"]
+    with smtp_server(box) as server:
+        config = load_config(email_config(tmp_path, server.port))
+        run_once(config, now=NOW)
+    assert counts(box) == {ALICE: 0, BOB: 1, CAROL: 1}
+    assert deliveries(config)[ALICE][0] == "failed"
+
+
+def test_connection_dropped_mid_run_reconnects(tmp_path):
+    box = Mailboxes()
+    box.rcpt_replies[BOB] = ["drop"]
+    with smtp_server(box) as server:
+        config = load_config(email_config(tmp_path, server.port))
+        run_once(config, now=NOW)
+    assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
+    assert box.connections == 2
+
+
+def test_server_down_leaves_everyone_pending_and_the_next_run_sends(tmp_path, caplog):
+    port = free_port()
+    config = load_config(email_config(tmp_path, port, attempts=2))
+    run_once(config, now=NOW)  # nobody listening: connection refused
+    assert {s for s, _ in deliveries(config).values()} == {"pending"}
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert f"could not connect to 127.0.0.1:{port}: Connection refused" in errors[0]
+    assert "(check email.smtp.host/port in config.yaml)" in errors[0]
+
+    box = Mailboxes()
+    with smtp_server(box, port=port):
+        run_once(config, now=NOW)  # no new articles: the run still retries the deliveries
+    assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
+
+
+def test_send_test_uses_the_real_template_and_records_nothing(tmp_path):
+    box = Mailboxes()
+    with smtp_server(box) as server:
+        path = email_config(tmp_path, server.port)
+        config = load_config(path)
+        run_once(config, now=NOW)
+        assert main(["send-test", "--to", "dave@example.org", "-c", str(path)]) == 0
+
+    dave = box["dave@example.org"]
+    assert len(dave) == 1
+    assert dave[0]["Subject"] == box[ALICE][0]["Subject"]
+    html = dave[0].get_body(("html",)).get_content()
+    assert html == box[ALICE][0].get_body(("html",)).get_content()
+    assert "dave@example.org" not in deliveries(config)
+
+
+# --- crashes: a real process, killed with SIGKILL, then run again --------------------------
+
+
+def _run(path: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, "-m", "digest", "run", "-c", str(path)]
+    return subprocess.Popen(cmd, cwd=path.parent, env=env, stderr=subprocess.PIPE)
+
+
+def _kill_when(event: threading.Event, proc: subprocess.Popen, release: threading.Event) -> None:
+    assert event.wait(20), proc.stderr.read().decode() if proc.poll() is not None else "stuck"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    release.set()
+
+
+def test_killed_between_recipients_then_rerun_sends_each_exactly_once(tmp_path):
+    box = Mailboxes()
+    reached, release = threading.Event(), threading.Event()
+
+    async def hold_carol(address: str) -> None:
+        if address == CAROL and not release.is_set():
+            reached.set()  # alice and bob are sent and recorded; carol's RCPT is in flight
+            await wait_for(release)
+
+    box.on_rcpt = hold_carol
+    with smtp_server(box) as server:
+        path = email_config(tmp_path, server.port)
+        _kill_when(reached, _run(path), release)
+        assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 0}
+        rerun = _run(path)
+        assert rerun.wait(30) == 0, rerun.stderr.read().decode()
+
+    assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
+
+
+def test_killed_after_the_server_accepted_resends_with_the_same_message_id(tmp_path):
+    # The documented trade-off (deliver.py): 'sending' at start-up means "maybe delivered";
+    # we send again rather than risk a loss, with the same Message-ID so mailboxes can dedupe.
+    box = Mailboxes()
+    reached, release = threading.Event(), threading.Event()
+
+    async def hold_after_bob(rcpts: list[str]) -> None:
+        if rcpts == [BOB] and not release.is_set():
+            reached.set()  # stored in bob's mailbox, but "250" not yet sent back
+            await wait_for(release)
+
+    box.on_data = hold_after_bob
+    with smtp_server(box) as server:
+        path = email_config(tmp_path, server.port)
+        _kill_when(reached, _run(path), release)
+        rerun = _run(path)
+        assert rerun.wait(30) == 0
+        stderr = rerun.stderr.read().decode()
+
+    assert counts(box) == {ALICE: 1, BOB: 2, CAROL: 1}
+    assert box.message_ids(BOB)[0] == box.message_ids(BOB)[1]
+    assert "Re-sending digest-" in stderr and f"to {BOB}: a run stopped while sending" in stderr

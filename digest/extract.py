@@ -28,8 +28,9 @@ _MD_LINE_MARK = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+(?=\S))", re.MULT
 
 def extract(item: SourceItem) -> Article:
     """Clean one item into an Article. Raises ExtractionError with a one-line reason."""
+    author = None
     if item.content_type == "text/html":
-        title, text, published = _from_html(item)
+        title, text, published, author = _from_html(item)
     else:
         body = _strip_markdown(item.body) if item.content_type == "text/markdown" else item.body
         title, text, published = item.title, clean_text(body, title=item.title), item.published
@@ -45,10 +46,11 @@ def extract(item: SourceItem) -> Article:
         text=text,
         url=item.url,
         published=published,
+        author=author,
     )
 
 
-def _from_html(item: SourceItem) -> tuple[str | None, str, datetime | None]:
+def _from_html(item: SourceItem) -> tuple[str | None, str, datetime | None, str | None]:
     import trafilatura
 
     doc = trafilatura.bare_extraction(
@@ -69,7 +71,7 @@ def _from_html(item: SourceItem) -> tuple[str | None, str, datetime | None]:
             published = datetime.fromisoformat(doc.date).replace(tzinfo=timezone.utc)
         except ValueError:
             logger.debug("Unparsable date %r in %s", doc.date, item.name)
-    return (doc.title or item.title), text, published
+    return (doc.title or item.title), text, published, doc.author
 
 
 def _strip_markdown(text: str) -> str:

@@ -87,6 +87,9 @@ def test_teaser_is_replaced_by_the_linked_page(httpserver, fetcher, remote) -> N
     [item] = read_feed(httpserver.url_for("/rss"), fetcher, remote)
     article = extract(item)
     assert "steel ties hidden inside the masonry" in article.text
+    # The headline (the page's <h1>, inside <article>) is not repeated as the first paragraph,
+    # nor is the byline line, which does not end like a sentence (extract._prose).
+    assert article.text.startswith("The old stone bridge over the river reopened")
     assert article.author == "Priya Nandakumar"
 
 

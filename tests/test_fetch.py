@@ -142,8 +142,7 @@ def test_per_host_limit_holds_under_concurrency() -> None:
         server.expect_request("/p").respond_with_handler(handler)
         with Fetcher(Fetch(per_host_concurrency=2)) as fetcher:
             threads = [
-                threading.Thread(target=fetcher.get, args=(server.url_for("/p"),))
-                for _ in range(6)
+                threading.Thread(target=fetcher.get, args=(server.url_for("/p"),)) for _ in range(6)
             ]
             for t in threads:
                 t.start()

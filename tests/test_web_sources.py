@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,14 @@ def test_huge_and_slow_feeds_fail_the_source(httpserver, fetcher, remote) -> Non
     httpserver.expect_request("/huge").respond_with_data(b"<rss>" + b" " * 300_000)
     with pytest.raises(SourceError, match="too large"):
         read_feed(httpserver.url_for("/huge"), fetcher, remote)
+
+    def slow(request):
+        time.sleep(0.7)
+        return Response(rss([full_item(1)]), content_type=FEED_XML)
+
+    httpserver.expect_request("/slow").respond_with_handler(slow)
+    with pytest.raises(SourceError, match="timed out after 0.5s"):
+        read_feed(httpserver.url_for("/slow"), fetcher, remote)
 
 
 def test_second_run_sends_validators_and_takes_a_304(httpserver, fetcher, remote) -> None:

@@ -168,7 +168,8 @@ def test_second_run_sends_validators_and_takes_a_304(httpserver, fetcher, remote
     assert remote.validators("Wire", url) == (None, None)
     remote.commit()
     assert read_feed(url, fetcher, remote) == []
-    assert [r.headers.get("If-None-Match") for r, _ in httpserver.log] == [None, '"abc"']
+    sent = [r.headers.get("If-None-Match") for r, _ in httpserver.log if r.path == "/rss"]
+    assert sent == [None, '"abc"']
 
 
 def test_410_deactivates_the_feed_until_its_url_changes(httpserver, fetcher, remote) -> None:
@@ -179,7 +180,9 @@ def test_410_deactivates_the_feed_until_its_url_changes(httpserver, fetcher, rem
         read_feed(old, fetcher, remote)
     with pytest.raises(SourceError, match="deactivated: .* answered 410 Gone on"):
         read_feed(old, fetcher, remote)
-    assert len(httpserver.log) == 1  # the second run did not ask again
+    # The second run did not ask again. (Filtered by path: a request a slow test abandoned can
+    # still be logged by the shared server after that test ended.)
+    assert [r.path for r, _ in httpserver.log if r.path == "/old"] == ["/old"]
     assert len(read_feed(httpserver.url_for("/new"), fetcher, remote)) == 1
 
 

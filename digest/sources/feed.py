@@ -77,10 +77,12 @@ def read(
             "content-location": response.url,
         },
     )
-    entries = [(e, *_content(e)) for e in newest(parsed.entries, source.max_items)]
-    items = [(entry_item(e, content, is_html, source=source), content, is_html)
-             for e, content, is_html in entries]  # fmt: skip
-    items = [(item, content, is_html) for item, content, is_html in items if item is not None]
+    items = []
+    for entry in newest(parsed.entries, source.max_items):
+        content, is_html = _content(entry)
+        item = entry_item(entry, content, is_html, source=source)
+        if item is not None:
+            items.append((item, content, is_html))
     # feedparser recovers what it can from broken XML; broken with nothing usable is a failure,
     # and so is a document it does not recognise as any feed format (version "": a web page).
     if not items and (parsed.bozo or not parsed.get("version")):

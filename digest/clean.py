@@ -216,11 +216,16 @@ def _keep_main_region(paras: list[_Para]) -> None:
 
 def _apply_context(paras: list[_Para]) -> None:
     """Step 4a: a non-good paragraph is kept only if it reads as a sentence next to good text."""
+    # With no good paragraph at all the text is a short note (a feed teaser, a one-paragraph
+    # item), not a page with furniture around a body: there is no context to judge by.
+    has_good = any(p.reason is None and p.kind == "good" for p in paras)
     for i, p in enumerate(paras):
         if p.reason is not None or p.kind == "good":
             continue
         if not cues.SENTENCE_END.search(p.text):
             p.reason = "heading or label"
+            continue
+        if not has_good:
             continue
         prev_ok = i > 0 and paras[i - 1].reason is None
         next_ok = i + 1 < len(paras) and paras[i + 1].reason is None

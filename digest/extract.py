@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timezone
+from difflib import SequenceMatcher
 
 from digest.clean import clean_text
 from digest.errors import ExtractionError
@@ -23,13 +24,19 @@ logger = logging.getLogger(__name__)
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+# Sentence-final punctuation (Latin and CJK), then any closing quotes or brackets.
+_ENDS_SENTENCE = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
+# Headings, datelines, labels and standfirsts are short; an unpunctuated paragraph at least this
+# long is kept as prose.
+LABEL_MAX_WORDS = 40
 _MD_LINE_MARK = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+(?=\S))", re.MULTILINE)
 
 
 def extract(item: SourceItem) -> Article:
     """Clean one item into an Article. Raises ExtractionError with a one-line reason."""
+    author = None
     if item.content_type == "text/html":
-        title, text, published = _from_html(item)
+        title, text, published, author = _from_html(item)
     else:
         body = _strip_markdown(item.body) if item.content_type == "text/markdown" else item.body
         title, text, published = item.title, clean_text(body, title=item.title), item.published
@@ -45,10 +52,11 @@ def extract(item: SourceItem) -> Article:
         text=text,
         url=item.url,
         published=published,
+        author=author,
     )
 
 
-def _from_html(item: SourceItem) -> tuple[str | None, str, datetime | None]:
+def _from_html(item: SourceItem) -> tuple[str | None, str, datetime | None, str | None]:
     import trafilatura
 
     doc = trafilatura.bare_extraction(
@@ -61,15 +69,46 @@ def _from_html(item: SourceItem) -> tuple[str | None, str, datetime | None]:
     )
     if doc is None or not (doc.text or "").strip():
         raise ExtractionError("no article found in the HTML")
+    title = doc.title or item.title
     # trafilatura separates paragraphs by single newlines; our cleaner expects blank lines.
-    text = clean_text("\n\n".join(doc.text.splitlines()), title=doc.title or item.title)
+    text = clean_text("\n\n".join(_prose(doc, title)), title=title)
     published = item.published
     if doc.date:
         try:
             published = datetime.fromisoformat(doc.date).replace(tzinfo=timezone.utc)
         except ValueError:
             logger.debug("Unparsable date %r in %s", doc.date, item.name)
-    return (doc.title or item.title), text, published
+    return title, text, published, doc.author
+
+
+def _prose(doc, title: str | None) -> list[str]:
+    """The paragraphs of trafilatura's text that are prose, i.e. fit for a brief.
+
+    Measured in benchmarks/extraction.py: most brief sentences not in the human gold body were
+    the headline repeated as the first line, sub-headings, standfirsts, datelines and labels
+    ("Reading time: 1 minute"). None of those ends like a sentence; prose does. So we drop
+    trafilatura's headings, lines that repeat the title, and short lines that do not end with
+    sentence-final punctuation. Long unpunctuated paragraphs stay: they are prose that lost
+    its full stop, more often than not.
+    """
+    headings = {_fold("".join(h.itertext())) for h in doc.body.iter("head")}
+    folded_title = _fold(title or "")
+    kept = []
+    for line in doc.text.splitlines():
+        line = line.removeprefix("- ")  # trafilatura's marker for a list item, not its text
+        folded = _fold(line)
+        if not folded or folded in headings:
+            continue
+        if folded_title and SequenceMatcher(None, folded, folded_title).ratio() > 0.8:
+            continue
+        if len(line.split()) < LABEL_MAX_WORDS and not _ENDS_SENTENCE.search(line.rstrip()):
+            continue
+        kept.append(line)
+    return kept
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def _strip_markdown(text: str) -> str:

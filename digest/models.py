@@ -31,6 +31,7 @@ class Article:
     text: str  # paragraphs separated by blank lines, boilerplate removed
     url: str | None = None
     published: datetime | None = None
+    author: str | None = None  # when the page names one (HTML only)
 
     @property
     def word_count(self) -> int:

@@ -12,13 +12,16 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from digest.config import Config
+from digest.dedupe import merge_duplicates
 from digest.deliver import Outbox, recorder
 from digest.errors import ExtractionError
 from digest.extract import extract
+from digest.fetch import Fetcher
 from digest.mail import render_email
 from digest.models import Brief, Digest, RunReport, Skipped, SourceItem
 from digest.render import environment, render, render_index
 from digest.sources import collect
+from digest.sources.remote import RemoteState
 from digest.state import DigestRecord, State
 from digest.summarise import summarize
 from digest.write import atomic_write, write_digest
@@ -40,17 +43,28 @@ def run_once(config: Config, *, now: datetime | None = None, slot: str | None = 
         # Deliveries left over (server down, crash) go out before anything new is built.
         outbox.send_pending()
 
-        collected = collect(config.sources, is_seen=state.is_seen, fetch=config.fetch)
+        remote = RemoteState(config.state)
+        with Fetcher(config.fetch) as fetcher:
+            collected = collect(config.sources, is_seen=state.is_seen, fetch=fetcher, remote=remote)
         briefs, failed = summarise_all(collected.items, config)
+        briefs, folded = merge_duplicates(briefs)
         skipped = collected.skipped + failed
+        # A failed source goes in the footer of every digest until it is fixed, so it is not
+        # stored with the articles (stored skips are shown once).
+        failed_sources = tuple(
+            Skipped(name, f"source:{name}", "all items", reason)
+            for name, reason in collected.failed_sources
+        )
         if not briefs:
+            if not collected.items:
+                remote.commit()  # nothing new came with these validators: safe to keep them
             logger.info(
                 "No new articles%s; nothing written",
                 f" ({len(skipped)} skipped, listed above)" if skipped else "",
             )
-            return RunReport(None, 0, 0, skipped)
+            return RunReport(None, 0, 0, skipped + failed_sources)
 
-        digest = Digest(config.title, now, tuple(briefs), skipped)
+        digest = Digest(config.title, now, tuple(briefs), skipped + failed_sources)
         name = state.next_name(f"{now:%Y-%m-%d}", _names_on_disk(config, f"{now:%Y-%m-%d}"))
         subject = config.email.subject.format(title=config.title, date=now)
         rendered = render(
@@ -67,13 +81,16 @@ def run_once(config: Config, *, now: datetime | None = None, slot: str | None = 
             rendered,
             created_at=now,
             included=[
-                (b.article.uid, b.article.source, b.article.name, b.article.title) for b in briefs
+                (a.uid, a.source, a.name, a.title) for a in [b.article for b in briefs] + folded
             ],
             skipped=skipped,
             sources=len(digest.source_names),
             slot=slot,
             on_store=recorder(email, config, name=name, created_at=now),
         )
+        # Only now are the feeds' items stored; saved earlier, a crash in between would turn
+        # the next conditional GET into a 304 and lose them.
+        remote.commit()
         record = next(r for r in state.pending() if r.name == name)
         files = publish(record, state, config, env)
         outbox.send_pending()
@@ -85,10 +102,12 @@ def run_once(config: Config, *, now: datetime | None = None, slot: str | None = 
         "article" if len(briefs) == 1 else "articles",
         len(digest.source_names),
         "source" if len(digest.source_names) == 1 else "sources",
-        f", {len(skipped)} skipped" if skipped else "",
+        f", {len(digest.skipped)} skipped" if digest.skipped else "",
         time.monotonic() - started,
     )
-    return RunReport(name, len(briefs), len(digest.source_names), skipped, tuple(map(str, files)))
+    return RunReport(
+        name, len(briefs), len(digest.source_names), digest.skipped, tuple(map(str, files))
+    )
 
 
 def summarise_all(

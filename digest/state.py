@@ -65,7 +65,11 @@ class State:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: we open transactions ourselves, so each step is explicit.
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            # check_same_thread=False: sources run in worker threads and ask is_seen() (see
+            # digest.sources.collect); SQLite is built serialized, so shared reads are safe.
+            self.db = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30, check_same_thread=False
+            )
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)

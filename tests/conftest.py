@@ -33,6 +33,19 @@ Opponents argued the money would be better spent on raising homes and improving 
 Construction is expected to begin next spring once the national environment agency has reviewed the final design.
 """
 
+LIBRARY_ARTICLE = """Central library to open on Sunday afternoons
+
+The central library will open from noon to five on Sundays from January, after a survey found that weekend opening was the change readers most wanted.
+
+The trial will run for six months and cost about 90,000 pounds, paid for by savings from moving the mobile library service to a smaller van.
+
+Staff will work the extra hours on a voluntary rota, the library's manager said, and no other branch will lose opening time to pay for it.
+
+"Families told us that Sunday is the only day they can come in together," said head librarian Tom Reyes.
+
+If visitor numbers pass 400 a week, the council will consider opening two more branches on Sundays next year.
+"""
+
 
 def write_config(tmp_path: Path, **overrides) -> Path:
     """Write a valid config.yaml into tmp_path (with an `articles/` folder source)."""

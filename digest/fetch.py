@@ -1,0 +1,229 @@
+"""The only module that touches the network: polite, bounded HTTP GETs with httpx.
+
+Every request: the configured user agent and timeout, gzip accepted, only http and https (checked
+again at every redirect hop, so a redirect cannot lead to file: or ftp:), at most MAX_REDIRECTS
+hops, and the body read as a stream and cut off at `max_bytes` (after decompression, so a small
+gzip bomb is caught too). Concurrency is bounded twice: `per_host_concurrency` requests per host,
+and MAX_CONNECTIONS in all, because runs share one Fetcher across threads.
+
+Failures raise FetchError (a SourceError) with a one-line reason that names the URL; the caller
+decides whether it fails one item or a whole source. 410 Gone raises its own subclass, because
+a source that is gone is deactivated rather than retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from digest.config import Fetch
+from digest.errors import SourceError
+
+logger = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 5
+# Global cap on requests in flight: small, because a digest is a few dozen fetches a day and
+# being a polite client matters more than shaving seconds.
+MAX_CONNECTIONS = 8
+ALLOWED_SCHEMES = ("http", "https")
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+_REDIRECTS = (301, 302, 303, 307, 308)  # not 304, which httpx's is_redirect counts as one
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+
+
+class FetchError(SourceError):
+    """A GET failed. `status` is the HTTP status when there was one."""
+
+    def __init__(self, message: str, *, url: str, status: int | None = None, hint=None) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(message, hint=hint)
+
+
+class Gone(FetchError):
+    """HTTP 410: the publisher says the URL is gone for good."""
+
+
+@dataclass(frozen=True)
+class Response:
+    url: str  # final URL, after redirects
+    status: int  # 200-299, or 304 for a conditional GET that found nothing new
+    body: bytes
+    content_type: str  # media type only, lowercased: "text/html"
+    charset: str | None
+    etag: str | None
+    last_modified: str | None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def is_html(self) -> bool:
+        return self.content_type in HTML_TYPES
+
+    def text(self) -> str:
+        """Decode: the header's charset, else the page's <meta charset>, else a clean guess."""
+        declared = self.charset
+        if not declared:
+            found = _META_CHARSET.search(self.body[:4096])
+            declared = found.group(1).decode("ascii") if found else None
+        if declared:
+            try:
+                return self.body.decode(declared)
+            except (LookupError, UnicodeDecodeError):
+                logger.debug("Declared charset %r does not fit %s; guessing", declared, self.url)
+        from digest.sources.folder import decode
+
+        return decode(self.body)
+
+
+def check_scheme(url: str) -> None:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ALLOWED_SCHEMES:
+        raise FetchError(
+            f"refused {url}: scheme {scheme or '(none)'!r} is not http or https",
+            url=url,
+            hint="only web URLs are fetched",
+        )
+
+
+class Fetcher:
+    """One HTTP client for a run; thread-safe. Use as a context manager, or call close()."""
+
+    def __init__(self, config: Fetch | None = None) -> None:
+        self.config = config or Fetch()
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(self.config.timeout),
+            headers={"User-Agent": self.config.user_agent, "Accept-Encoding": "gzip, deflate"},
+            follow_redirects=False,  # followed by hand below, to check every hop's scheme
+            limits=httpx.Limits(max_connections=MAX_CONNECTIONS),
+        )
+        self._all = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._hosts: defaultdict[str, threading.BoundedSemaphore] = defaultdict(
+            lambda: threading.BoundedSemaphore(self.config.per_host_concurrency)
+        )
+        self._hosts_lock = threading.Lock()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def get(
+        self,
+        url: str,
+        *,
+        accept: str = HTML_ACCEPT,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Response:
+        """GET url. With etag/last_modified it is a conditional GET and may return a 304."""
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        current = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            check_scheme(current)
+            try:
+                with self._slot(current), self._client.stream("GET", current, headers=headers) as r:
+                    if r.status_code in _REDIRECTS and "location" in r.headers:
+                        current = urljoin(current, r.headers["location"])
+                        logger.debug("%s redirects to %s", url, current)
+                        continue
+                    return self._read(current, r)
+            except httpx.TimeoutException:
+                raise FetchError(
+                    f"timed out after {self.config.timeout:g}s: {current}",
+                    url=current,
+                    hint="the server is slow or down; raise fetch.timeout if it is always slow",
+                ) from None
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                reason = str(exc) or type(exc).__name__
+                raise FetchError(f"cannot fetch {current}: {reason}", url=current) from None
+        raise FetchError(
+            f"too many redirects (more than {MAX_REDIRECTS}) from {url}",
+            url=url,
+            hint="the site may be redirecting in a loop",
+        )
+
+    @contextmanager
+    def _slot(self, url: str) -> Iterator[None]:
+        host = (urlsplit(url).hostname or "").lower()
+        with self._hosts_lock:
+            per_host = self._hosts[host]
+        with self._all, per_host:
+            yield
+
+    def _read(self, url: str, r: httpx.Response) -> Response:
+        status = r.status_code
+        if status == 410:
+            raise Gone(f"gone (HTTP 410): {url}", url=url, status=status)
+        if status == 404:
+            raise FetchError(
+                f"not found (HTTP 404): {url}", url=url, status=status, hint="check the URL"
+            )
+        if status >= 500 or status == 429:
+            raise FetchError(
+                f"server error (HTTP {status}): {url}",
+                url=url,
+                status=status,
+                hint="usually temporary; tried again next run",
+            )
+        if status != 304 and not 200 <= status < 300:
+            raise FetchError(f"HTTP {status} {r.reason_phrase}: {url}", url=url, status=status)
+        body = b"" if status == 304 else self._body(url, r)
+        media, _, params = r.headers.get("content-type", "").partition(";")
+        charset = re.search(r"charset\s*=\s*\"?([\w.:-]+)", params, re.IGNORECASE)
+        return Response(
+            url=url,
+            status=status,
+            body=body,
+            content_type=media.strip().lower(),
+            charset=charset.group(1) if charset else None,
+            etag=r.headers.get("etag"),
+            last_modified=r.headers.get("last-modified"),
+        )
+
+    def _body(self, url: str, r: httpx.Response) -> bytes:
+        limit = self.config.max_bytes
+        too_big = f"too large: more than {limit:,} bytes: {url}"
+        hint = "raise fetch.max_bytes if this source is really that big"
+        declared = r.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit and "content-encoding" not in r.headers:
+            raise FetchError(too_big, url=url, hint=hint)
+        # httpx's timeout is per read; a server trickling bytes would never trip it, so the
+        # whole body also has a deadline.
+        deadline = time.monotonic() + self.config.timeout
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in r.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise FetchError(too_big, url=url, hint=hint)
+            if time.monotonic() > deadline:
+                raise FetchError(
+                    f"timed out after {self.config.timeout:g}s reading the body: {url}", url=url
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)

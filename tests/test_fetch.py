@@ -1,0 +1,154 @@
+"""digest.fetch against a real HTTP server on loopback: limits, redirects, schemes, errors."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from digest.config import Fetch
+from digest.fetch import MAX_REDIRECTS, Fetcher, FetchError, Gone
+
+
+@pytest.fixture
+def fetcher():
+    with Fetcher(Fetch(timeout=0.5, max_bytes=100_000, user_agent="digest-test/1")) as f:
+        yield f
+
+
+def test_sends_user_agent_and_accepts_gzip(httpserver: HTTPServer, fetcher: Fetcher) -> None:
+    body = "<html><body><p>Grüße aus dem Test</p></body></html>".encode()
+
+    def handler(request):
+        assert request.headers["User-Agent"] == "digest-test/1"
+        assert "gzip" in request.headers["Accept-Encoding"]
+        return Response(
+            gzip.compress(body),
+            headers={"Content-Encoding": "gzip", "Content-Type": "text/html; charset=utf-8"},
+        )
+
+    httpserver.expect_request("/a").respond_with_handler(handler)
+    response = fetcher.get(httpserver.url_for("/a"))
+    assert response.body == body
+    assert response.is_html and "Grüße" in response.text()
+
+
+def test_follows_a_few_redirects_but_not_too_many(httpserver: HTTPServer, fetcher) -> None:
+    for i in range(MAX_REDIRECTS + 2):
+        httpserver.expect_request(f"/r{i}").respond_with_data(
+            "", status=302, headers={"Location": f"/r{i + 1}"}
+        )
+    httpserver.expect_request(f"/r{MAX_REDIRECTS + 2}").respond_with_data("end")
+    ok = fetcher.get(httpserver.url_for(f"/r{3}"))
+    assert ok.body == b"end" and ok.url.endswith(f"/r{MAX_REDIRECTS + 2}")
+    with pytest.raises(FetchError, match="too many redirects"):
+        fetcher.get(httpserver.url_for("/r0"))
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/feed.xml"])
+def test_refuses_other_schemes(fetcher: Fetcher, url: str) -> None:
+    with pytest.raises(FetchError, match="is not http or https") as err:
+        fetcher.get(url)
+    assert url in str(err.value)
+
+
+def test_refuses_a_redirect_to_another_scheme(httpserver: HTTPServer, fetcher) -> None:
+    httpserver.expect_request("/sneaky").respond_with_data(
+        "", status=301, headers={"Location": "file:///etc/passwd"}
+    )
+    with pytest.raises(FetchError, match="refused file:///etc/passwd"):
+        fetcher.get(httpserver.url_for("/sneaky"))
+
+
+def test_times_out(httpserver: HTTPServer, fetcher: Fetcher) -> None:
+    def slow(request):
+        time.sleep(0.8)
+        return Response("late")
+
+    httpserver.expect_request("/slow").respond_with_handler(slow)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out after 0.5s: http://.*/slow"):
+        fetcher.get(httpserver.url_for("/slow"))
+    assert time.monotonic() - started < 0.8
+
+
+@pytest.mark.parametrize("how", ["declared", "streamed", "gzip bomb"])
+def test_cuts_off_a_huge_body(httpserver: HTTPServer, fetcher: Fetcher, how: str) -> None:
+    big = b"<p>" + b"x" * 500_000 + b"</p>"
+    if how == "declared":
+        httpserver.expect_request("/big").respond_with_data(big)
+    elif how == "streamed":  # no Content-Length: only counting while reading catches it
+        chunks = (big[i : i + 8192] for i in range(0, len(big), 8192))
+        httpserver.expect_request("/big").respond_with_response(Response(chunks))
+    else:  # 500 kB that compress to about 1 kB: the limit applies after decompression
+        httpserver.expect_request("/big").respond_with_data(
+            gzip.compress(big), headers={"Content-Encoding": "gzip"}
+        )
+    with pytest.raises(FetchError, match=r"too large: more than 100,000 bytes"):
+        fetcher.get(httpserver.url_for("/big"))
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [(404, "not found (HTTP 404)"), (500, "server error (HTTP 500)"), (403, "HTTP 403")],
+)
+def test_http_errors_name_the_url(httpserver: HTTPServer, fetcher, status, message) -> None:
+    httpserver.expect_request("/x").respond_with_data("no", status=status)
+    with pytest.raises(FetchError) as err:
+        fetcher.get(httpserver.url_for("/x"))
+    assert message in str(err.value) and httpserver.url_for("/x") in str(err.value)
+    assert err.value.status == status
+
+
+def test_410_is_gone(httpserver: HTTPServer, fetcher: Fetcher) -> None:
+    httpserver.expect_request("/old").respond_with_data("", status=410)
+    with pytest.raises(Gone):
+        fetcher.get(httpserver.url_for("/old"))
+
+
+def test_conditional_get(httpserver: HTTPServer, fetcher: Fetcher) -> None:
+    def handler(request):
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304)
+        return Response("<rss/>", headers={"ETag": '"v1"', "Last-Modified": "Mon, 23 Nov 2026"})
+
+    httpserver.expect_request("/feed").respond_with_handler(handler)
+    first = fetcher.get(httpserver.url_for("/feed"))
+    assert first.etag == '"v1"' and not first.not_modified
+    again = fetcher.get(httpserver.url_for("/feed"), etag=first.etag)
+    assert again.not_modified and again.body == b""
+
+
+def test_per_host_limit_holds_under_concurrency() -> None:
+    in_flight, peak, lock = 0, 0, threading.Lock()
+
+    def handler(request):
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        time.sleep(0.05)
+        with lock:
+            in_flight -= 1
+        return Response("ok")
+
+    server = HTTPServer(threaded=True)
+    server.start()
+    try:
+        server.expect_request("/p").respond_with_handler(handler)
+        with Fetcher(Fetch(per_host_concurrency=2)) as fetcher:
+            threads = [
+                threading.Thread(target=fetcher.get, args=(server.url_for("/p"),)) for _ in range(6)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    finally:
+        server.clear()
+        server.stop()
+    assert peak == 2

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import partial
 
 from apscheduler.triggers.cron import CronTrigger
@@ -60,17 +60,24 @@ def slot_key(slot: datetime) -> str:
 
 
 def last_slot(trigger: CronTrigger, now: datetime) -> datetime | None:
-    """The latest fire time at or before `now` (APScheduler 3 triggers only look forward)."""
+    """The latest fire time at or before `now` (APScheduler 3 triggers only look forward).
+
+    Arithmetic and comparisons are in UTC: Python compares two datetimes of the same zone by
+    wall clock, ignoring `fold`, which is wrong in the hour repeated when clocks go back.
+    That hour's second occurrences (fold=1) are not slots: cron runs a job once per wall-clock
+    time, and so do we, though APScheduler 3 fires twice (the second firing finds it done).
+    """
+    now_utc = now.astimezone(timezone.utc)
     for window in _WINDOWS:
-        fire = trigger.get_next_fire_time(None, now - window)
-        if fire is None or fire > now:
-            continue
-        while True:
-            after = fire + timedelta(microseconds=1)
-            following = trigger.get_next_fire_time(fire, after)
-            if following is None or following > now:
-                return fire
-            fire = following
+        fire = trigger.get_next_fire_time(None, now_utc - window)
+        slot = None
+        while fire is not None and fire.astimezone(timezone.utc) <= now_utc:
+            if not fire.fold:
+                slot = fire
+            after = fire.astimezone(timezone.utc) + timedelta(microseconds=1)
+            fire = trigger.get_next_fire_time(fire, after)
+        if slot is not None:
+            return slot
     return None
 
 

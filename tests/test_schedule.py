@@ -85,6 +85,33 @@ def test_last_slot_looks_back_across_the_clock_change():
     assert slot.utcoffset() == timedelta(hours=1)
 
 
+def test_a_slot_in_the_repeated_hour_is_built_once(tmp_path, articles):
+    # When clocks go back, 01:30 happens twice; APScheduler 3 fires at both. Like cron, we
+    # build once: the second occurrence (fold=1) is not a slot, so its firing finds it done.
+    trigger = cron_trigger("30 1 * * *", LONDON)
+    first = datetime(2026, 10, 25, 1, 30, tzinfo=LONDON)  # BST, fold=0
+    second = datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=LONDON)  # GMT, an hour later
+    again = trigger.get_next_fire_time(first, second)  # APScheduler fires a second time
+    assert (again.hour, again.minute, again.utcoffset()) == (1, 30, timedelta(0))
+    assert last_slot(trigger, second + timedelta(minutes=5)).utcoffset() == timedelta(hours=1)
+
+    config = load_config(write_config(tmp_path, schedule={"digest": "30 1 * * *"}))
+    add_article(articles, "a.txt", story(1))
+    assert run_due(config, now=first).reason == "built"
+    add_article(articles, "b.txt", story(2))
+    assert run_due(config, now=second).reason == "already done"
+
+
+def test_last_slot_walks_through_the_repeated_hour_without_looping():
+    # Stepping on by one microsecond of local wall time inside the repeated hour goes back
+    # to the first occurrence: last_slot steps in UTC, or it would never return.
+    trigger = cron_trigger("*/20 * * * *", LONDON)
+    slot = last_slot(trigger, datetime(2026, 10, 25, 2, 10, tzinfo=LONDON))
+    assert slot == datetime(2026, 10, 25, 2, 0, tzinfo=LONDON)
+    inside = last_slot(trigger, datetime(2026, 10, 25, 1, 50, fold=1, tzinfo=LONDON))
+    assert (inside.hour, inside.minute, inside.fold) == (1, 40, 0)
+
+
 @pytest.mark.parametrize(
     ("expression", "now", "expected"),
     [

@@ -54,6 +54,15 @@ def sleep_to_slot(offset: float, every: float = 2.0) -> None:
     time.sleep((every - time.time() % every) + offset)
 
 
+def _slots_done(db: sqlite3.Connection) -> set[float]:
+    """Epoch seconds of every slot the state records as done (digest or nothing new)."""
+    query = "SELECT slot FROM digests WHERE slot IS NOT NULL UNION SELECT slot FROM slot_runs"
+    try:
+        return {datetime.fromisoformat(row[0]).timestamp() for row in db.execute(query)}
+    except sqlite3.OperationalError:  # slot_runs not created yet: nothing ran
+        return set()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
@@ -73,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     uptimes: list[tuple[float, float]] = []
     stops: list[tuple[str, int, float]] = []
     pending_after_kill = 0
+    killed_mid_run = 0
 
     for r in range(args.rounds):
         serve = Serve(config)
@@ -90,13 +100,16 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(rng.randint(50, 200)):
                 drop(articles, f"{dropped:05}.txt", article(dropped))
                 dropped += 1
-            sleep_to_slot(offset=rng.uniform(0.0, 0.25))
+            target = int(time.time()) // 2 * 2 + 2  # the slot the kill aims into
+            sleep_to_slot(offset=rng.uniform(0.02, 0.2))
             serve.kill()
             stops.append(("SIGKILL", -9, 0.0))
             with sqlite3.connect(work / "state" / "state.db") as db:
                 pending_after_kill += db.execute(
                     "SELECT COUNT(*) FROM digests WHERE status = 'pending'"
                 ).fetchone()[0]
+                # Not recorded yet = the kill landed before the slot's run stored anything.
+                killed_mid_run += target not in _slots_done(db)
         uptimes.append((up, time.time()))
         logger.info("round %d: %s, %d articles dropped so far", r + 1, stops[-1][0], dropped)
 
@@ -114,12 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = Counter(t for d in digests for t in titles(d))
     expected = {f"Soak story {n}" for n in range(dropped)}
     with sqlite3.connect(work / "state" / "state.db") as db:
-        done = {
-            datetime.fromisoformat(row[0]).timestamp()
-            for row in db.execute(
-                "SELECT slot FROM digests WHERE slot IS NOT NULL UNION SELECT slot FROM slot_runs"
-            )
-        }
+        done = _slots_done(db)
         slots_done = len(done)
     due = [
         s
@@ -143,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         ("slots recorded in the state", slots_done),
         ("digests built", len(digests)),
         ("catch-up digests at start", catch_ups),
+        ("SIGKILLs before the slot was recorded", killed_mid_run),
         ("pending digests found after a SIGKILL", pending_after_kill),
         ("articles dropped", dropped),
         ("articles in digests", sum(per_digest)),

@@ -1,4 +1,4 @@
-"""Command line: `digest run | summarize FILE | check-config | eval DATA.jsonl | send-test`.
+"""Command line: `digest run | serve | status | summarize FILE | check-config | eval | send-test`.
 
 User errors (DigestError) print one line and exit 1; anything else is a bug and keeps its
 traceback. Output that is the command's answer goes to stdout; logs go to stderr.
@@ -51,6 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", parents=[common], help="build and write one digest now")
     run.set_defaults(func=cmd_run)
+
+    serve = sub.add_parser("serve", parents=[common], help="run on schedule.digest until stopped")
+    serve.add_argument(
+        "--grace",
+        type=float,
+        default=5.0,
+        help="seconds a stop waits for the current run before abandoning it (default: 5)",
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    status = sub.add_parser("status", parents=[common], help="next runs, last digest, sources")
+    status.set_defaults(func=cmd_status)
 
     check = sub.add_parser("check-config", parents=[common], help="validate config.yaml")
     check.set_defaults(func=cmd_check_config)
@@ -105,6 +117,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     from digest.pipeline import run_once
 
     run_once(_load(args))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from digest.serve import serve
+
+    # APScheduler logs a job's unexpected exception with its traceback (a bug); show those,
+    # in our format, but not its per-run INFO chatter.
+    aps = logging.getLogger("apscheduler")
+    aps.handlers[:] = logging.getLogger("digest").handlers
+    aps.setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    aps.propagate = False
+    return serve(_load(args), grace=args.grace)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from digest.status import status_lines
+
+    config = _load(args)
+    sys.stdout.write("\n".join(status_lines(config, now=datetime.now(config.tz))) + "\n")
     return 0
 
 

@@ -17,11 +17,14 @@ from digest.deliver import Outbox, recorder
 from digest.errors import ExtractionError
 from digest.extract import extract
 from digest.fetch import Fetcher
+from digest.health import record_health
 from digest.mail import render_email
 from digest.models import Brief, Digest, RunReport, Skipped, SourceItem
 from digest.render import environment, render, render_index
+from digest.shutdown import critical
 from digest.sources import collect
 from digest.sources.remote import RemoteState
+from digest.staging import merge as merge_staged
 from digest.state import DigestRecord, State
 from digest.summarise import summarize
 from digest.write import atomic_write, write_digest
@@ -46,6 +49,10 @@ def run_once(config: Config, *, now: datetime | None = None, slot: str | None = 
         remote = RemoteState(config.state)
         with Fetcher(config.fetch) as fetcher:
             collected = collect(config.sources, is_seen=state.is_seen, fetch=fetcher, remote=remote)
+        # Health from this fresh read; then items a `serve` collect job staged earlier that
+        # this read did not return (a feed that timed out now, or rotated them out).
+        record_health(state, config.sources, collected, now=now)
+        collected = merge_staged(state, collected)
         briefs, failed = summarise_all(collected.items, config)
         briefs, folded = merge_duplicates(briefs)
         skipped = collected.skipped + failed
@@ -146,9 +153,11 @@ def make_brief(item: SourceItem, config: Config) -> Brief:
 
 def publish(record: DigestRecord, state: State, config: Config, env) -> list:
     """Write a stored digest's files and the archive index, then mark it written."""
-    files = write_digest(record.rendered, config.output.dir, config.output.formats)
-    state.mark_written(record.id)
-    write_index(state, config, env)
+    # One step for `digest serve` shutdown: it waits for this rather than cut it (shutdown.py).
+    with critical():
+        files = write_digest(record.rendered, config.output.dir, config.output.formats)
+        state.mark_written(record.id)
+        write_index(state, config, env)
     return files
 
 

@@ -1,0 +1,153 @@
+"""`digest serve`: the scheduler in the foreground, one per state file, stopped by a signal.
+
+The main thread only waits: for SIGTERM/SIGINT, and to nudge the scheduler every WAKE_EVERY
+seconds. The nudge is there because APScheduler 3 sleeps on a monotonic clock, which stands
+still while the machine is suspended: without it a laptop that slept through 07:00 would fire
+hours late, not within seconds of waking.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from digest import shutdown
+from digest.config import Config
+from digest.errors import DigestError
+from digest.schedule import DIGEST_JOB, add_catch_up, build_scheduler
+
+logger = logging.getLogger(__name__)
+
+WAKE_EVERY = 15.0  # seconds between nudges; a slot missed during sleep fires this soon after
+DEFAULT_GRACE = 5.0  # seconds a stop waits for the current job before abandoning it
+
+
+def lock_path(config: Config) -> Path:
+    return config.state.with_name(config.state.name + ".serve.lock")
+
+
+def acquire_lock(config: Config) -> FileLock:
+    """One `serve` per state file: two would both build the same slot's digest."""
+    path = lock_path(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise DigestError(
+            f"another `digest serve` is already running with state {config.state}"
+            f" (lock {path} is held)",
+            hint="stop it first, or give this config its own `state:` file",
+        ) from None
+    return lock
+
+
+class Server:
+    """Scheduler + signal handling. `run()` returns the exit code."""
+
+    def __init__(self, config: Config, *, grace: float = DEFAULT_GRACE) -> None:
+        self.config = config
+        self.grace = grace
+        self.stop = threading.Event()  # a stop was asked for (signal)
+        self.hurry = threading.Event()  # a second signal: do not wait for the current job
+        self.stopping = threading.Event()  # set before the scheduler shuts down: no new jobs
+        self.running = threading.Lock()  # held while a job runs
+
+    def wrap(self, job: Callable[[], object]) -> Callable[[], None]:
+        def guarded() -> None:
+            # A job queued behind the current one must not start once a stop was asked for.
+            if self.stopping.is_set():
+                return
+            with self.running:
+                if not self.stopping.is_set():
+                    job()
+
+        return guarded
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        if self.stop.is_set():
+            self.hurry.set()
+        self.stop.set()
+
+    def run(self) -> int:
+        from apscheduler.events import EVENT_JOB_MISSED
+
+        lock = acquire_lock(self.config)
+        scheduler = build_scheduler(self.config, wrap=self.wrap)
+
+        def on_missed(event) -> None:
+            # Woke up later than the misfire grace: the slot is still built once, now.
+            if event.job_id == DIGEST_JOB and not self.stopping.is_set():
+                logger.warning(
+                    "Digest slot %s missed (machine asleep?); building it now",
+                    event.scheduled_run_time,
+                )
+                add_catch_up(scheduler, self.config, wrap=self.wrap, at_start=False)
+
+        scheduler.add_listener(on_missed, EVENT_JOB_MISSED)
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            scheduler.start()
+            # The machine may have been off at the last slot: the state decides if it is due.
+            add_catch_up(scheduler, self.config, wrap=self.wrap, at_start=True)
+            logger.info(
+                "Serving %s (pid %d): next digest %s%s",
+                self.config.path or "config",
+                os.getpid(),
+                _when(scheduler.get_job(DIGEST_JOB).next_run_time),
+                f"; collecting on {self.config.schedule.collect!r}"
+                if self.config.schedule.collect
+                else "",
+            )
+            while not self.stop.wait(WAKE_EVERY):
+                scheduler.wakeup()
+            return self._shut_down(scheduler, lock)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _shut_down(self, scheduler, lock: FileLock) -> int:
+        started = time.monotonic()
+        self.stopping.set()
+        scheduler.shutdown(wait=False)
+        deadline = started + self.grace
+        finished = False
+        while not self.hurry.is_set() and time.monotonic() < deadline:
+            if self.running.acquire(timeout=0.1):
+                finished = True
+                break
+        if finished:
+            lock.release()
+            logger.info("Stopped after %.1fs", time.monotonic() - started)
+            return 0
+        # A run is still collecting or summarising. Nothing of it is written yet, and what is
+        # written (files, the "written" mark) happens inside shutdown.critical(): wait for
+        # that step if it is under way, keep the next one from starting, and leave.
+        logger.warning(
+            "Abandoning the run in progress after %.1fs; the next run picks up its articles",
+            time.monotonic() - started,
+        )
+        shutdown.hold(timeout=-1)
+        lock.release()
+        logging.shutdown()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def _when(value: datetime | None) -> str:
+    return f"{value:%a %d %b %Y %H:%M:%S %Z}" if value else "never (schedule has no future time)"
+
+
+def serve(config: Config, *, grace: float = DEFAULT_GRACE) -> int:
+    return Server(config, grace=grace).run()

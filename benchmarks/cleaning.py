@@ -95,15 +95,18 @@ def occurs_in(sentence: str, gold_norm: str, gold_toks: list[str]) -> bool:
         return False
     lo, hi = max(0, j - i - n // 2), min(len(gold_toks), j - i + n + n // 2)
     window = gold_toks[lo:hi]
-    matched = sum(b.size for b in SequenceMatcher(None, s_toks, window, autojunk=False)
-                  .get_matching_blocks())
+    matched = sum(
+        b.size for b in SequenceMatcher(None, s_toks, window, autojunk=False).get_matching_blocks()
+    )
     return matched >= 0.9 * n
 
 
 def wrap_html(title: str, paragraphs: list[str]) -> str:
     body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    return (f"<html><head><title>{html.escape(title)}</title></head><body>"
-            f"<h1>{html.escape(title)}</h1>\n{body}</body></html>")
+    return (
+        f"<html><head><title>{html.escape(title)}</title></head><body>"
+        f"<h1>{html.escape(title)}</h1>\n{body}</body></html>"
+    )
 
 
 def run_raw(text: str, title: str) -> str:
@@ -159,8 +162,10 @@ class Score:
         lp = self.lead_ok / self.lead_n if self.lead_n else 0.0
         sp = self.summ_ok / self.summ_n if self.summ_n else 0.0
         ms = 1000 * self.seconds / self.docs if self.docs else 0.0
-        return (f"| {name:<11} | {self.docs:>4} | {p:.3f} | {r:.3f} | {f:.3f} | {lp:.3f} "
-                f"| {sp:.3f} | {self.empty:>5} | {ms:>7.1f} |")
+        return (
+            f"| {name:<11} | {self.docs:>4} | {p:.3f} | {r:.3f} | {f:.3f} | {lp:.3f} "
+            f"| {sp:.3f} | {self.empty:>5} | {ms:>7.1f} |"
+        )
 
 
 def score_doc(sc: Score, doc_id: str, out: str, gold: str, title: str, seconds: float) -> None:
@@ -193,11 +198,15 @@ def main() -> int:
         return 0
     docs = [json.loads(line) for line in meta.read_text(encoding="utf-8").splitlines() if line]
     systems: dict[str, Callable[[str, str], str]] = {
-        "raw": run_raw, "justext": make_justext(), "trafilatura": make_trafilatura(),
+        "raw": run_raw,
+        "justext": make_justext(),
+        "trafilatura": make_trafilatura(),
         "ours": run_ours,
     }
     halves: dict[str, Callable[[str], bool]] = {
-        "dev": is_dev, "held-out": lambda i: not is_dev(i), "all": lambda i: True,
+        "dev": is_dev,
+        "held-out": lambda i: not is_dev(i),
+        "all": lambda i: True,
     }
     scores = {(h, s): Score() for h in halves for s in systems}
     for d in docs:
@@ -210,8 +219,10 @@ def main() -> int:
             for h, pick in halves.items():
                 if pick(d["id"]):
                     score_doc(scores[(h, name)], d["id"], out, d["gold_text"], title, dt)
-    header = ("| system      | docs | tokP  | tokR  | tokF  | lead3P | summP | empty | ms/doc  |\n"
-              "|-------------|------|-------|-------|-------|--------|-------|-------|---------|")
+    header = (
+        "| system      | docs | tokP  | tokR  | tokF  | lead3P | summP | empty | ms/doc  |\n"
+        "|-------------|------|-------|-------|-------|--------|-------|-------|---------|"
+    )
     for h in halves:
         emit(f"\n{h}")
         emit(header)

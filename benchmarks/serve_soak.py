@@ -40,6 +40,8 @@ sources: [{name: Local, type: folder, path: articles}]
 output: {dir: digests, formats: [json]}
 state: state/state.db
 """
+
+
 def article(n: int) -> str:
     return story(n)
 

@@ -38,40 +38,112 @@ BULLET = re.compile(r"^\s*(?:[*+•·▪►-])(?:\s+|$)")
 
 # --- Call to action / site voice. Each alternative is a word family, matched on word boundaries.
 # Subscriptions and accounts: the most common interruption inside and around news bodies.
-_SUBSCRIBE = "|".join([
-    r"subscri\w*", r"newsletters?", r"inbox", r"sign(?:\s|-)?(?:up|in)",
-    r"log(?:\s|-)?(?:in|out)", r"register\w*", r"account", r"membership", r"premium", r"unlock",
-])
+_SUBSCRIBE = "|".join(
+    [
+        r"subscri\w*",
+        r"newsletters?",
+        r"inbox",
+        r"sign(?:\s|-)?(?:up|in)",
+        r"log(?:\s|-)?(?:in|out)",
+        r"register\w*",
+        r"account",
+        r"membership",
+        r"premium",
+        r"unlock",
+    ]
+)
 # Sharing and social networks (share bars, "follow us").
-_SOCIAL = "|".join([
-    r"share[sd]?", r"sharing", r"tweet", r"facebook", r"twitter", r"linkedin", r"whatsapp",
-    r"pinterest", r"instagram", r"reddit", r"flipboard", r"youtube", r"tiktok",
-    r"follow(?:\s+us)?", r"e-?mail", r"print", r"copy\s+link", r"comments?",
-])
+_SOCIAL = "|".join(
+    [
+        r"share[sd]?",
+        r"sharing",
+        r"tweet",
+        r"facebook",
+        r"twitter",
+        r"linkedin",
+        r"whatsapp",
+        r"pinterest",
+        r"instagram",
+        r"reddit",
+        r"flipboard",
+        r"youtube",
+        r"tiktok",
+        r"follow(?:\s+us)?",
+        r"e-?mail",
+        r"print",
+        r"copy\s+link",
+        r"comments?",
+    ]
+)
 # Cookie / consent / legal notices.
-_LEGAL = "|".join([
-    r"cookies?", r"privacy", r"consent", r"terms\s+(?:of|and)", r"gdpr", r"copyright",
-    r"rights\s+reserved", r"recaptcha", r"policy", r"disclaimer",
-])
+_LEGAL = "|".join(
+    [
+        r"cookies?",
+        r"privacy",
+        r"consent",
+        r"terms\s+(?:of|and)",
+        r"gdpr",
+        r"copyright",
+        r"rights\s+reserved",
+        r"recaptcha",
+        r"policy",
+        r"disclaimer",
+    ]
+)
 # Advertising.
-_ADS = "|".join([
-    r"advertisements?", r"advertis\w*", r"sponsored", r"promoted", r"partner\s+content",
-    r"affiliate",
-])
+_ADS = "|".join(
+    [
+        r"advertisements?",
+        r"advertis\w*",
+        r"sponsored",
+        r"promoted",
+        r"partner\s+content",
+        r"affiliate",
+    ]
+)
 # Navigation and teasers: related/recommended lists, "read more", pagination, menus.
-_NAV = "|".join([
-    r"read\s+(?:more|next|full)", r"more\s+(?:from|on|stories|news)", r"related", r"recommended",
-    r"trending", r"most\s+(?:read|popular|viewed|shared)", r"see\s+(?:all|more)",
-    r"view\s+(?:all|more)", r"skip\s+to", r"menu", r"homepage", r"search", r"back\s+to\s+top",
-    r"load\s+more", r"show\s+more", r"click", r"learn\s+more", r"contact\s+us", r"about\s+us",
-    r"careers", r"podcasts?", r"download", r"app\s+store", r"google\s+play", r"explore",
-    r"editions?", r"watch", r"listen", r"video", r"gallery",
-])
+_NAV = "|".join(
+    [
+        r"read\s+(?:more|next|full)",
+        r"more\s+(?:from|on|stories|news)",
+        r"related",
+        r"recommended",
+        r"trending",
+        r"most\s+(?:read|popular|viewed|shared)",
+        r"see\s+(?:all|more)",
+        r"view\s+(?:all|more)",
+        r"skip\s+to",
+        r"menu",
+        r"homepage",
+        r"search",
+        r"back\s+to\s+top",
+        r"load\s+more",
+        r"show\s+more",
+        r"click",
+        r"learn\s+more",
+        r"contact\s+us",
+        r"about\s+us",
+        r"careers",
+        r"podcasts?",
+        r"download",
+        r"app\s+store",
+        r"google\s+play",
+        r"explore",
+        r"editions?",
+        r"watch",
+        r"listen",
+        r"video",
+        r"gallery",
+    ]
+)
 CUE = re.compile(rf"\b(?:{_SUBSCRIBE}|{_SOCIAL}|{_LEGAL}|{_ADS}|{_NAV})\b", re.IGNORECASE)
 
 # A cookie notice is long grammatical prose, so it needs its own pair cue: cookie + consent words.
-COOKIE_NOTICE = re.compile(r"\bcookies?\b.*\b(?:consent|accept|browsing|privacy|experience|"
-                           r"our\s+(?:site|website)|personali[sz]e)\b", re.IGNORECASE | re.DOTALL)
+COOKIE_NOTICE = re.compile(
+    r"\bcookies?\b.*\b(?:consent|accept|browsing|privacy|experience|"
+    r"our\s+(?:site|website)|personali[sz]e)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 
 # Imperative openers of calls to action ("Get ...", "Join ...", "Escape ..."): a verb first,
 # addressed to the reader. Only condemning together with "you/your" (see clean.py).
@@ -79,41 +151,54 @@ IMPERATIVE_START = re.compile(
     r"^(?:get|sign|subscribe|join|follow|download|click|tap|read|watch|listen|learn|discover|"
     r"explore|escape|support|try|register|contribute|donate|enter|stay|don['’]t\s+miss|never\s+miss|"
     r"find|become|upgrade|start|keep|enjoy|check\s+out|see|view|share|send|tell|give|like|save|"
-    r"receive|thank)\b", re.IGNORECASE)
+    r"receive|thank)\b",
+    re.IGNORECASE,
+)
 SECOND_PERSON = re.compile(r"\b(?:you|your|you['’](?:re|ll|ve))\b", re.IGNORECASE)
 # The site talking about itself ("our journalism", "our newsletter", "this site").
 SITE_VOICE = re.compile(
     r"\b(?:our|this)\s+(?:site|website|journalism|newsletters?|reporting|readers|app|"
-    r"newsroom|coverage|community|partners|team)\b", re.IGNORECASE)
+    r"newsroom|coverage|community|partners|team)\b",
+    re.IGNORECASE,
+)
 
 # --- Photo captions and credits. Captions end with a credit, never with a full stop.
 CREDIT = re.compile(
     r"(?:\(?\b(?:image|photo|photograph|picture|video|illustration)s?\s*(?:credit|courtesy|by|"
     r"source)s?\b\s*:?|^\s*(?:credits?|source|photo|photograph|illustration|image|pictured)\s*:"
     r"|\bphoto\s*/|^caption$|^image\s+\d+\s+of\s+\d+$"
-    r"|©|\(c\)\s|\bcopyright\b)", re.IGNORECASE)
+    r"|©|\(c\)\s|\bcopyright\b)",
+    re.IGNORECASE,
+)
 # "... / AP file", "... (Getty Images)", "Photo: Reuters": an agency name closing the paragraph.
 AGENCY_TAIL = re.compile(
     r"(?:/|\||\(|,|\bvia\b|\bfor\b|:)\s*(?:[\w.'’ -]{0,40}\s)?"
     r"(?:AP|AFP|Reuters|Getty(?:\s+Images)?|EPA(?:-EFE)?|Bloomberg|Shutterstock|iStock\w*|Alamy|Xinhua|Sipa|PA(?:\s+Images)?|"
-    r"NurPhoto|Zuma\w*|Wire\w*)(?:\s+(?:file|photo|images?|pool))*\)?\s*$")
+    r"NurPhoto|Zuma\w*|Wire\w*)(?:\s+(?:file|photo|images?|pool))*\)?\s*$"
+)
 
 # --- Bylines, datelines, author bios.
-BYLINE = re.compile(r"^(?:by|written\s+by|posted\s+by|author|reporting\s+by|updated|published)\b",
-                    re.IGNORECASE)
-_MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?")
-DATE = re.compile(rf"\b(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|"
-                  r"\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d{2}\s*(?:am|pm|gmt|utc|et|est|edt)?)\b",
-                  re.IGNORECASE)
+BYLINE = re.compile(
+    r"^(?:by|written\s+by|posted\s+by|author|reporting\s+by|updated|published)\b", re.IGNORECASE
+)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|"
+    r"\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d{2}\s*(?:am|pm|gmt|utc|et|est|edt)?)\b",
+    re.IGNORECASE,
+)
 # "Jane Doe is a reporter for ...", "She previously worked at ...": the author box under a story.
-_ROLE = (r"(?:reporter|writer|editor|correspondent|journalist|contributor|columnist|producer|"
-         r"author|analyst|fellow|intern|freelancer)")
+_ROLE = (
+    r"(?:reporter|writer|editor|correspondent|journalist|contributor|columnist|producer|"
+    r"author|analyst|fellow|intern|freelancer)"
+)
 _NAME = r"(?:(?!The\b|This\b|It\b)[A-Z][\w.'’-]+\s+){1,4}"
 BIO = re.compile(
     rf"^(?:{_NAME}|I\s+am\s+|I['’]m\s+)(?:(?:is|was|has\s+been)\s+)?(?:an?|the)\s+"
     rf"(?:[\w,-]+\s+){{0,4}}{_ROLE}\b"
     rf"|^{_NAME}(?:joined|covers|writes\s+(?:about|for)|has\s+been\s+(?:reporting|writing|"
-    r"covering))\b")
+    r"covering))\b"
+)
 
 
 @lru_cache(maxsize=1)

@@ -149,7 +149,8 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
 
 def _is_credit_line(p: _Para) -> bool:
     return len(p.text) <= CREDIT_LINE_CHARS and bool(
-        cues.CREDIT.search(p.text) or cues.AGENCY_TAIL.search(p.text))
+        cues.CREDIT.search(p.text) or cues.AGENCY_TAIL.search(p.text)
+    )
 
 
 def _drop_captions_next_to_credits(paras: list[_Para]) -> None:
@@ -157,7 +158,7 @@ def _drop_captions_next_to_credits(paras: list[_Para]) -> None:
     for i, p in enumerate(paras):
         if p.reason is not None or len(p.text) > CREDIT_MAX_CHARS:
             continue
-        around = paras[max(0, i - 1):i] + paras[i + 1:i + 2]
+        around = paras[max(0, i - 1) : i] + paras[i + 1 : i + 2]
         if any(_is_credit_line(q) for q in around):
             p.reason = "photo caption (next to credit)"
 

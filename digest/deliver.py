@@ -35,6 +35,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from digest.config import Config
 from digest.mail import EmailCopy, build_message, make_list_id, make_message_id
+from digest.shutdown import critical
 from digest.smtp import SmtpError, close, connect, send_one
 from digest.state import State
 
@@ -244,6 +245,11 @@ class Outbox:
                 d.recipient,
             )
         data = self.message(d, self.copy(d.digest_id), message_id=d.message_id)
+        # Sending and recording one message is a step `digest serve` lets finish on SIGTERM.
+        with critical():
+            return self._send_and_record(d, data)
+
+    def _send_and_record(self, d: Delivery, data: bytes) -> str:
         try:
             self.send(
                 data,
@@ -323,6 +329,16 @@ class Outbox:
 
     def _now(self) -> str:
         return datetime.now(self.config.tz).isoformat(timespec="seconds")
+
+
+def deliveries_of(state: State, digest_id: int) -> list[tuple[str, str, str, str | None]]:
+    """(recipient, status, updated_at, last_error) of one digest's deliveries, for `status`."""
+    ensure_schema(state.db)
+    return state.db.execute(
+        "SELECT recipient, status, updated_at, last_error FROM deliveries"
+        " WHERE digest_id = ? ORDER BY rowid",
+        (digest_id,),
+    ).fetchall()
 
 
 def send_test(

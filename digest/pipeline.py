@@ -25,7 +25,7 @@ from digest.shutdown import critical
 from digest.sources import collect
 from digest.sources.remote import RemoteState
 from digest.staging import merge as merge_staged
-from digest.state import DigestRecord, State
+from digest.state import DigestRecord, State, exclusive_run
 from digest.summarise import summarize
 from digest.write import atomic_write, write_digest
 
@@ -34,6 +34,11 @@ logger = logging.getLogger(__name__)
 
 def run_once(config: Config, *, now: datetime | None = None, slot: str | None = None) -> RunReport:
     """Build and write one digest of everything new. Safe to call again after a crash."""
+    with exclusive_run(config.state):
+        return _run_once(config, now=now, slot=slot)
+
+
+def _run_once(config: Config, *, now: datetime | None, slot: str | None) -> RunReport:
     started = time.monotonic()
     now = (now or datetime.now(config.tz)).astimezone(config.tz)
     env = environment(config.output.templates)

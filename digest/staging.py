@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digest.config import Config
+from digest.fetch import Fetcher
 from digest.health import record_health
 from digest.models import SourceItem
-from digest.fetch import Fetcher
 from digest.sources import Collected, collect
 from digest.sources.remote import RemoteState
-from digest.state import State
+from digest.state import State, exclusive_run
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def ensure_schema(state: State) -> None:
 def stage(config: Config, *, now: datetime) -> StageReport:
     """The `collect` job: fetch every source now and keep what is new for the next digest."""
     started = time.monotonic()
-    with State(config.state) as state:
+    with exclusive_run(config.state), State(config.state) as state:
         ensure_schema(state)
         prune(state)
         staged = set(_staged_uids(state))

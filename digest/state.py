@@ -57,6 +57,27 @@ class DigestRecord:
     rendered: RenderedDigest
 
 
+RUN_LOCK_WAIT = 300  # seconds a run waits for another run on the same state to finish
+
+
+@contextmanager
+def exclusive_run(state_path: Path, *, wait: float = RUN_LOCK_WAIT) -> Iterator[None]:
+    """One run at a time per state file: a manual `digest run` while `digest serve` is building
+    a digest waits for it instead of racing it for the same articles and digest name."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(f"{state_path}.run.lock", timeout=wait)
+    try:
+        Path(state_path).parent.mkdir(parents=True, exist_ok=True)
+        with lock:
+            yield
+    except Timeout:
+        raise DigestError(
+            f"another digest run on {state_path} has not finished after {wait:.0f}s",
+            hint="wait for it, or check for a stuck `digest run` process",
+        ) from None
+
+
 class State:
     """One SQLite file. Use as a context manager, or call close()."""
 

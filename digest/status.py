@@ -11,6 +11,7 @@ from datetime import datetime, tzinfo
 from apscheduler.triggers.interval import IntervalTrigger
 
 from digest.config import Config
+from digest.deliver import deliveries_of
 from digest.health import read_health
 from digest.schedule import last_slot_run, next_run
 from digest.staging import waiting
@@ -39,6 +40,7 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
 
     with State(config.state) as state:
         last = state.last_digest()
+        deliveries = deliveries_of(state, last.id) if last else []
         pending = state.pending()
         slot_run = last_slot_run(state)
         staged = waiting(state)
@@ -54,9 +56,11 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
             f" {last.articles} {noun} from {last.sources} {sources}"
             + (f"; for the slot at {_fmt(last.slot, tz)}" if last.slot else "")
         )
-        # EMAIL-BRANCH: once deliveries are recorded per recipient, list them here, e.g.
-        # "  delivered  to alice@example.org at 07:00:04; bob@example.org failed: ...".
-        lines.append("  delivered  (email delivery is not recorded yet)")
+        if not deliveries:
+            lines.append("  delivered  not by email (email is off, or had no recipients)")
+        for recipient, status, updated, error in deliveries:
+            when = _fmt(updated, tz)
+            lines.append(f"  {status:<10} {recipient} ({when})" + (f": {error}" if error else ""))
     if pending:
         lines.append(f"  pending    {', '.join(r.name for r in pending)} (finished on next run)")
     if slot_run:

@@ -21,9 +21,20 @@ _VERBS = (
     "paused backed scrapped revised cleared audited extended relaunched defended"
 ).split()
 _REASONS = (
-    "rising costs", "a shortage of staff", "public pressure", "new safety rules", "a legal challenge",
-    "falling visitor numbers", "a funding gap", "an independent review", "local elections",
-    "flooding", "a strike", "a data breach", "a change of government", "an accident",
+    "rising costs",
+    "a shortage of staff",
+    "public pressure",
+    "new safety rules",
+    "a legal challenge",
+    "falling visitor numbers",
+    "a funding gap",
+    "an independent review",
+    "local elections",
+    "flooding",
+    "a strike",
+    "a data breach",
+    "a change of government",
+    "an accident",
 )
 _DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 

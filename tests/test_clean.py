@@ -115,9 +115,35 @@ DIRTY_JUNK = [
 def _dirty_page() -> str:
     b = DIRTY_BODY
     j = DIRTY_JUNK
-    blocks = [DIRTY_TITLE, *j[0:6], j[6], j[7], DIRTY_TITLE, j[8], j[9], j[10], j[11], j[12],
-              j[13], j[14], j[15], b[0], b[1], j[16], b[2], j[18], j[19], j[20], b[3], b[2],
-              j[17], b[4], b[5], j[22], *j[23:]]
+    blocks = [
+        DIRTY_TITLE,
+        *j[0:6],
+        j[6],
+        j[7],
+        DIRTY_TITLE,
+        j[8],
+        j[9],
+        j[10],
+        j[11],
+        j[12],
+        j[13],
+        j[14],
+        j[15],
+        b[0],
+        b[1],
+        j[16],
+        b[2],
+        j[18],
+        j[19],
+        j[20],
+        b[3],
+        b[2],
+        j[17],
+        b[4],
+        b[5],
+        j[22],
+        *j[23:],
+    ]
     return "\n\n".join(blocks)
 
 

@@ -289,3 +289,17 @@ def test_killed_after_the_server_accepted_resends_with_the_same_message_id(tmp_p
     assert counts(box) == {ALICE: 1, BOB: 2, CAROL: 1}
     assert box.message_ids(BOB)[0] == box.message_ids(BOB)[1]
     assert "Re-sending digest-" in stderr and f"to {BOB}: a run stopped while sending" in stderr
+
+
+def test_status_shows_who_got_the_last_digest(tmp_path):
+    from digest.status import status_lines
+
+    box = Mailboxes()
+    box.rcpt_replies[BOB] = ["550 5.1.1 No such user"]
+    with smtp_server(box) as server:
+        config = load_config(email_config(tmp_path, server.port))
+        run_once(config, now=NOW)
+    lines = status_lines(config, now=NOW)
+    sent = [line.split()[:2] for line in lines if line.strip().startswith(("sent", "failed"))]
+    assert sent == [["sent", ALICE], ["failed", BOB], ["sent", CAROL]]
+    assert any(BOB in line and "550 5.1.1 No such user" in line for line in lines)

@@ -202,3 +202,30 @@ def test_existing_files_are_never_overwritten_even_without_state(config, article
     Path(config.state).unlink()
     report = run_once(config, now=NOW + timedelta(hours=1))
     assert report.digest_name == "digest-2026-11-24-2"
+
+
+def test_a_second_run_on_the_same_state_waits_for_the_first(config, articles):
+    # A manual `digest run` while `digest serve` builds a digest must not race it for the
+    # same articles: runs on one state file take turns.
+    import threading
+
+    from digest.state import exclusive_run
+
+    add_article(articles, "harbour.txt", HARBOUR_ARTICLE)
+    reports = []
+    with exclusive_run(config.state):
+        worker = threading.Thread(target=lambda: reports.append(run_once(config, now=NOW)))
+        worker.start()
+        worker.join(timeout=1.0)
+        assert worker.is_alive() and reports == []  # waiting for the lock
+    worker.join(timeout=30)
+    assert reports and reports[0].articles == 1
+
+
+def test_a_run_that_cannot_get_the_lock_says_so(config, monkeypatch):
+    from digest.errors import DigestError
+    from digest.state import exclusive_run
+
+    with exclusive_run(config.state), pytest.raises(DigestError, match="has not finished after 0s"):
+        with exclusive_run(config.state, wait=0):
+            pass

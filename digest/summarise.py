@@ -151,7 +151,12 @@ def _sumy_order(sents: list[str], method: str, title: str | None) -> list[int]:
         ranked.extend(info.order for info in infos)
         return infos
 
-    summarizer(doc, capture)
+    import numpy as np
+
+    # LexRank's power iteration divides 0 by 0 on two-sentence documents; the NaN ratings only
+    # make its ranking arbitrary there, which is all a two-sentence article allows anyway.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        summarizer(doc, capture)
     return ranked
 
 

@@ -1,0 +1,121 @@
+"""Offline tests of digest.summarise: every method, the brief rules, edge cases."""
+
+# ruff: noqa: E501  (the test article is prose, one paragraph a line)
+
+from __future__ import annotations
+
+import pytest
+
+from digest.select import is_dangling
+from digest.sentences import split_sentences
+from digest.summarise import METHODS, summarize
+
+# Written for these tests: an inverted-pyramid news story whose lead states the event, with
+# later sentences elaborating it, quotes, a pronoun opener and a "But" opener.
+ARTICLE = """\
+Flood barriers on the River Alder failed on Tuesday night, forcing the evacuation of four hundred homes in the market town of Brenton.
+
+Emergency crews worked through the night to move residents from the flooded streets to a leisure centre on higher ground. The river rose two metres in six hours after the heaviest rainfall recorded in the county for forty years. It broke through the temporary barriers near the old mill shortly before midnight.
+
+Council leader Maria Okafor said the flood barriers had been inspected only last month. "We were told they would hold, and they did not hold," she said. But the Environment Agency said the barriers had been designed for a smaller flood than the one the town saw this week.
+
+Insurers estimate that the damage to homes and shops in Brenton could exceed twenty million pounds. Several shop owners on the high street said they had not been able to get flood insurance since the last floods in 2015. The town's only bridge was closed on Wednesday while engineers checked its foundations.
+
+Forecasters expect more rain at the weekend, and the Environment Agency has issued flood warnings for three other towns on the River Alder. Residents have been told to keep sandbags at their doors and to follow the council's updates. Schools in Brenton will stay closed until Monday.
+"""
+TITLE = "Flood barriers fail in Brenton, four hundred homes evacuated"
+SENTENCES = split_sentences(ARTICLE)
+
+
+def test_methods_listed() -> None:
+    assert METHODS[:2] == ("default", "lead")
+    assert set(METHODS) >= {"lexrank", "textrank", "lsa", "luhn", "edmundson", "kl",
+                            "sumbasic", "reduction"}
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("k", [3, 5])
+def test_every_method_gives_a_valid_brief(method: str, k: int) -> None:
+    brief = summarize(ARTICLE, sentences=k, method=method, title=TITLE)
+    assert len(brief) == k
+    idx = [SENTENCES.index(s) for s in brief]  # each is an original sentence
+    assert idx == sorted(idx) and len(set(idx)) == k  # article order, no repeats
+    for i in idx:  # a dangling sentence only directly after its (selected) predecessor
+        if is_dangling(SENTENCES[i]):
+            assert i - 1 in idx
+
+
+@pytest.mark.parametrize("method", ["default", "lexrank", "edmundson"])
+def test_without_title(method: str) -> None:
+    assert len(summarize(ARTICLE, sentences=3, method=method)) == 3
+
+
+def test_default_prefers_the_central_lead() -> None:
+    brief = summarize(ARTICLE, sentences=1)
+    assert brief == [SENTENCES[0]]
+
+
+def test_default_skips_byline_and_prefers_central_early_sentence() -> None:
+    # A byline and a scene-setting sentence before the real lead: the central, early sentence
+    # about the flood must still be chosen, and the byline must not.
+    text = "By Jo Reporter.\n\nIt was a quiet evening in Brenton until the sirens started.\n\n" + ARTICLE
+    brief = summarize(text, sentences=2, title=TITLE)
+    assert SENTENCES[0] in brief
+    assert "By Jo Reporter." not in brief
+
+
+def test_no_near_duplicates() -> None:
+    caption = "Flood barriers on the River Alder failed on Tuesday night, forcing the evacuation of 400 homes in Brenton."
+    text = SENTENCES[0] + "\n\n" + caption + "\n\n" + ARTICLE
+    for method in ("default", "lead", "lexrank"):
+        brief = summarize(text, sentences=3, method=method)
+        assert not (SENTENCES[0] in brief and caption in brief), method
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dangling"),
+    [
+        ("He said the barriers failed.", True),
+        ("But the agency disagreed.", True),
+        ("and then it rained.", True),
+        ("'Which is remarkable,' she said.", True),
+        ("This was the worst flood in decades.", True),
+        ("There were 400 homes evacuated.", False),
+        ("Although it rained, the barriers held.", False),
+        ("\"The barriers held,\" Ms Okafor said.", False),
+        ("\"We were told they would hold,\" she said.", True),  # who is "she"?
+        ("2015 was the last flood.", False),
+        ("Heathrow closed a runway.", False),  # "He" only as a whole word
+    ],
+)
+def test_dangling_rule(sentence: str, dangling: bool) -> None:
+    assert is_dangling(sentence) is dangling
+
+
+def test_unknown_method() -> None:
+    with pytest.raises(ValueError, match="lexrank"):
+        summarize(ARTICLE, method="bart")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_short_article(method: str) -> None:
+    text = "The council approved the new budget on Monday. Spending on roads will rise by ten per cent."
+    assert summarize(text, sentences=3, method=method) == split_sentences(text)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("text", ["", "   \n\n  "])
+def test_empty_text(method: str, text: str) -> None:
+    assert summarize(text, sentences=3, method=method) == []
+
+
+def test_only_summarise_imports_sumy() -> None:
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1] / "digest"
+    for path in root.rglob("*.py"):
+        if path.name == "summarise.py":
+            continue
+        src = path.read_text(encoding="utf-8")
+        assert "import sumy" not in src and "from sumy" not in src, path
+        assert "import nltk" not in src and "from nltk" not in src, path

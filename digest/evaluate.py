@@ -113,7 +113,7 @@ def evaluate_rows(
                 ms_per_article=1000 * elapsed / n,
             )
         )
-        log.info("%s %s done", dataset, method)
+        log.debug("%s %s done", dataset, method)
     return out
 
 

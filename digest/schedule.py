@@ -207,26 +207,20 @@ def build_scheduler(config: Config, *, wrap: Callable[[Callable], Callable] = la
         executors={"default": ThreadPoolExecutor(max_workers=1)},
         timezone=config.tz,
     )
-    scheduler.add_job(
-        wrap(partial(digest_job, config)),
-        trigger=cron_trigger(config.schedule.digest, config.tz),
-        id=DIGEST_JOB,
-        name="digest",
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=int(DIGEST_GRACE.total_seconds()),
-    )
+    jobs = [(DIGEST_JOB, digest_job, cron_trigger(config.schedule.digest, config.tz), DIGEST_GRACE)]
     if config.schedule.collect:
+        trigger = collect_trigger(config.schedule.collect, config.tz)
+        jobs.append((COLLECT_JOB, collect_job, trigger, COLLECT_GRACE))
+    for job_id, job, trigger, grace in jobs:
         scheduler.add_job(
-            wrap(partial(collect_job, config)),
-            trigger=collect_trigger(config.schedule.collect, config.tz),
-            id=COLLECT_JOB,
-            name="collect",
+            wrap(partial(job, config)),
+            trigger=trigger,
+            id=job_id,
+            name=job_id,
             replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=int(COLLECT_GRACE.total_seconds()),
+            max_instances=1,  # a slow run is never overlapped by the next firing...
+            coalesce=True,  # ...and firings missed meanwhile collapse into one
+            misfire_grace_time=int(grace.total_seconds()),
         )
     return scheduler
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from digest.config import Config
@@ -19,7 +20,7 @@ from digest.extract import extract
 from digest.fetch import Fetcher
 from digest.health import record_health
 from digest.mail import render_email
-from digest.models import Brief, Digest, RunReport, Skipped, SourceItem
+from digest.models import Article, Brief, Digest, RunReport, Skipped, SourceItem
 from digest.render import environment, render, render_index
 from digest.shutdown import critical
 from digest.sources import collect
@@ -43,83 +44,112 @@ def _run_once(config: Config, *, now: datetime | None, slot: str | None) -> RunR
     now = (now or datetime.now(config.tz)).astimezone(config.tz)
     env = environment(config.output.templates)
     with State(config.state) as state, Outbox(config, state) as outbox:
-        # A digest stored but not fully written last time (a crash) is finished first, so its
-        # articles are not collected again as new.
-        for record in state.pending():
-            logger.warning("Finishing %s, interrupted before it was written", record.name)
-            publish(record, state, config, env)
-        # Deliveries left over (server down, crash) go out before anything new is built.
-        outbox.send_pending()
-
-        remote = RemoteState(config.state)
-        with Fetcher(config.fetch) as fetcher:
-            collected = collect(config.sources, is_seen=state.is_seen, fetch=fetcher, remote=remote)
-        # Health from this fresh read; then items a `serve` collect job staged earlier that
-        # this read did not return (a feed that timed out now, or rotated them out).
-        record_health(state, config.sources, collected, now=now)
-        collected = merge_staged(state, collected)
-        briefs, failed = summarise_all(collected.items, config)
-        briefs, folded = merge_duplicates(briefs)
-        skipped = collected.skipped + failed
-        # A failed source goes in the footer of every digest until it is fixed, so it is not
-        # stored with the articles (stored skips are shown once).
-        failed_sources = tuple(
-            Skipped(name, f"source:{name}", "all items", reason)
-            for name, reason in collected.failed_sources
-        )
-        if not briefs:
-            if not collected.items:
-                remote.commit()  # nothing new came with these validators: safe to keep them
+        finish_interrupted(state, outbox, config, env)
+        found = gather(config, state, now=now)
+        if not found.briefs:
+            if not found.items:
+                found.remote.commit()  # nothing new came with these validators: keep them
             logger.info(
                 "No new articles%s; nothing written",
-                f" ({len(skipped)} skipped, listed above)" if skipped else "",
+                f" ({len(found.skipped)} skipped, listed above)" if found.skipped else "",
             )
-            return RunReport(None, 0, 0, skipped + failed_sources)
+            return RunReport(None, 0, 0, found.skipped + found.failed_sources)
 
-        digest = Digest(config.title, now, tuple(briefs), skipped + failed_sources)
-        name = state.next_name(f"{now:%Y-%m-%d}", _names_on_disk(config, f"{now:%Y-%m-%d}"))
-        subject = config.email.subject.format(title=config.title, date=now)
-        rendered = render(
-            digest,
-            name=name,
-            subject=subject,
-            env=env,
-            unsubscribe_url=config.email.unsubscribe_url,
-        )
-        # The email copy (cut to fit if large) is stored with the digest, so any later run can
-        # send it; its delivery rows are created in the same transaction (deliver.py).
-        email = render_email(digest, name=name, subject=subject, env=env, config=config)
-        state.add_pending(
-            rendered,
-            created_at=now,
-            included=[
-                (a.uid, a.source, a.name, a.title) for a in [b.article for b in briefs] + folded
-            ],
-            skipped=skipped,
-            sources=len(digest.source_names),
-            slot=slot,
-            on_store=recorder(email, config, name=name, created_at=now),
-        )
-        # Only now are the feeds' items stored; saved earlier, a crash in between would turn
-        # the next conditional GET into a 304 and lose them.
-        remote.commit()
-        record = next(r for r in state.pending() if r.name == name)
+        digest = Digest(config.title, now, found.briefs, found.skipped + found.failed_sources)
+        record = store(digest, found, state, config, env, slot=slot)
         files = publish(record, state, config, env)
         outbox.send_pending()
 
+    sources = len(digest.source_names)
     logger.info(
         "Done: %s with %d %s from %d %s%s in %.1fs",
-        files[0] if files else name,
-        len(briefs),
-        "article" if len(briefs) == 1 else "articles",
-        len(digest.source_names),
-        "source" if len(digest.source_names) == 1 else "sources",
+        files[0] if files else record.name,
+        len(digest.briefs),
+        "article" if len(digest.briefs) == 1 else "articles",
+        sources,
+        "source" if sources == 1 else "sources",
         f", {len(digest.skipped)} skipped" if digest.skipped else "",
         time.monotonic() - started,
     )
     return RunReport(
-        name, len(briefs), len(digest.source_names), digest.skipped, tuple(map(str, files))
+        record.name, len(digest.briefs), sources, digest.skipped, tuple(map(str, files))
     )
+
+
+def finish_interrupted(state: State, outbox: Outbox, config: Config, env) -> None:
+    """Finish what a crash left half done, before anything new is built."""
+    # A digest stored but not fully written: finished first, so its articles are not collected
+    # again as new.
+    for record in state.pending():
+        logger.warning("Finishing %s, interrupted before it was written", record.name)
+        publish(record, state, config, env)
+    # Deliveries left over (server down, crash).
+    outbox.send_pending()
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """What one run found: briefs to publish, and everything left out (with reasons)."""
+
+    items: tuple[SourceItem, ...]
+    briefs: tuple[Brief, ...]
+    folded: tuple[Article, ...]  # near-duplicates folded into a brief: seen, not shown
+    skipped: tuple[Skipped, ...]  # bad items: shown once, then remembered
+    failed_sources: tuple[Skipped, ...]  # whole sources: shown in every digest until fixed
+    remote: RemoteState  # feed validators, kept only once the items they cover are stored
+
+
+def gather(config: Config, state: State, *, now: datetime) -> Gathered:
+    """Collect new items from every source, summarise each, fold near-duplicates."""
+    remote = RemoteState(config.state)
+    with Fetcher(config.fetch) as fetcher:
+        collected = collect(config.sources, is_seen=state.is_seen, fetch=fetcher, remote=remote)
+    # Health from this fresh read; then items a `serve` collect job staged earlier that this
+    # read did not return (a feed that timed out now, or rotated them out).
+    record_health(state, config.sources, collected, now=now)
+    collected = merge_staged(state, collected)
+    briefs, failed = summarise_all(collected.items, config)
+    briefs, folded = merge_duplicates(briefs)
+    return Gathered(
+        items=collected.items,
+        briefs=tuple(briefs),
+        folded=tuple(folded),
+        skipped=collected.skipped + failed,
+        failed_sources=tuple(
+            Skipped(name, f"source:{name}", "all items", reason)
+            for name, reason in collected.failed_sources
+        ),
+        remote=remote,
+    )
+
+
+def store(
+    digest: Digest, found: Gathered, state: State, config: Config, env, *, slot: str | None
+) -> DigestRecord:
+    """Render every output and store it, with the articles it claims, in one transaction."""
+    day = f"{digest.generated_at:%Y-%m-%d}"
+    name = state.next_name(day, _names_on_disk(config, day))
+    subject = config.email.subject.format(title=config.title, date=digest.generated_at)
+    rendered = render(
+        digest, name=name, subject=subject, env=env, unsubscribe_url=config.email.unsubscribe_url
+    )
+    # The email copy (cut to fit if large) is stored with the digest, so any later run can send
+    # it; its delivery rows are created in the same transaction (deliver.py).
+    email = render_email(digest, name=name, subject=subject, env=env, config=config)
+    articles = [b.article for b in digest.briefs] + list(found.folded)
+    state.add_pending(
+        rendered,
+        created_at=digest.generated_at,
+        included=[(a.uid, a.source, a.name, a.title) for a in articles],
+        skipped=found.skipped,
+        sources=len(digest.source_names),
+        slot=slot,
+        on_store=recorder(email, config, name=name, created_at=digest.generated_at),
+    )
+    # Only now are the feeds' validators kept; kept earlier, a crash in between would turn the
+    # next conditional GET into a 304 and lose the items.
+    found.remote.commit()
+    return next(r for r in state.pending() if r.name == name)
 
 
 def summarise_all(

@@ -27,6 +27,7 @@ import logging
 from dataclasses import dataclass
 
 from digest import boilerplate_cues as cues
+from digest import page_layout
 from digest.sentences import split_paragraphs
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,8 @@ def clean_paragraphs(text: str, *, title: str | None = None) -> list[tuple[str, 
         if p.reason is None:
             p.kind = _classify(p)
     _drop_captions_next_to_credits(paras)
+    page_layout.drop_captions_before_source(paras)
+    page_layout.drop_teaser_cards(paras)
     _keep_main_region(paras)
     _drop_standfirst_before_byline(paras)
     _apply_context(paras)
@@ -136,7 +139,8 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     if hits and (n < CUE_SHORT_WORDS or (hits / n >= CUE_DENSITY and addressed)):
         return "call to action / navigation"
     if n <= CTA_MAX_WORDS and (
-        (cues.IMPERATIVE_START.match(text) and cues.SECOND_PERSON.search(text))
+        cues.CLICK_START.match(text)
+        or (cues.IMPERATIVE_START.match(text) and cues.SECOND_PERSON.search(text))
         or cues.SITE_VOICE.search(text)
     ):
         return "call to action / navigation"

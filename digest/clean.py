@@ -130,6 +130,8 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     caption = cues.CREDIT.search(text) or cues.AGENCY_TAIL.search(text)
     if caption and len(text) <= CREDIT_MAX_CHARS:
         return "photo caption/credit"
+    if cues.TRUNCATED.search(text):
+        return "truncated teaser excerpt"
     if cues.COOKIE_NOTICE.search(text):
         return "cookie notice"
     hits = len(cues.CUE.findall(text))

@@ -135,3 +135,21 @@ def test_short_paragraph_before_a_name_heading_is_kept() -> None:
         [DIRTY_TITLE, *DIRTY_BODY[:3], short, "Tom Hale", "What got you started?", *DIRTY_BODY[3:]]
     )
     assert short in clean_text(page, title=DIRTY_TITLE)
+
+
+def test_truncated_teaser_excerpt_is_dropped_but_trailing_prose_is_kept() -> None:
+    """A widget-cut excerpt ends with a spaced or bracketed ellipsis; prose that trails off
+    attaches the ellipsis to its last word and stays."""
+    excerpt = (
+        "The harbour master said the new pontoons would be ready by June, but the contractor "
+        "has asked for more time because the steel arrived late and the tides in March …"
+    )
+    trailing = (
+        "Asked whether the wall would hold next winter, the mayor paused, looked at the sea and "
+        "said only that the town had done everything it could, and that the rest was up to…"
+    )
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:3], trailing, *DIRTY_BODY[3:], excerpt])
+    out = clean_text(page, title=DIRTY_TITLE)
+    assert trailing in out
+    assert excerpt not in out
+    assert dict(clean_paragraphs(page, title=DIRTY_TITLE))[excerpt] == "truncated teaser excerpt"

@@ -87,6 +87,7 @@ def clean_paragraphs(text: str, *, title: str | None = None) -> list[tuple[str, 
             p.reason = _paragraph_reason(p, title_key)
         if p.reason is None:
             p.kind = _classify(p)
+    _drop_truncated_excerpts(paras)
     _drop_captions_next_to_credits(paras)
     page_layout.drop_captions_before_source(paras)
     page_layout.drop_teaser_cards(paras)
@@ -130,8 +131,6 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     caption = cues.CREDIT.search(text) or cues.AGENCY_TAIL.search(text)
     if caption and len(text) <= CREDIT_MAX_CHARS:
         return "photo caption/credit"
-    if cues.TRUNCATED.search(text):
-        return "truncated teaser excerpt"
     if cues.COOKIE_NOTICE.search(text):
         return "cookie notice"
     hits = len(cues.CUE.findall(text))
@@ -151,6 +150,16 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     if cues.BIO.match(text) and n <= CTA_MAX_WORDS:
         return "author bio"
     return None
+
+
+def _drop_truncated_excerpts(paras: list[_Para]) -> None:
+    """Widget-cut excerpts ("... the tides in March …") are teasers for other pages, but only
+    next to a full body: a text that is nothing but an excerpt is a feed's own teaser, which
+    the feed source falls back to when the page fails (tests/test_web_sources.py)."""
+    cut = [p for p in paras if p.reason is None and cues.TRUNCATED.search(p.text)]
+    if any(p.reason is None and p.kind == "good" and p not in cut for p in paras):
+        for p in cut:
+            p.reason = "truncated teaser excerpt"
 
 
 def _is_credit_line(p: _Para) -> bool:

@@ -154,6 +154,18 @@ IMPERATIVE_START = re.compile(
     r"receive|thank)\b",
     re.IGNORECASE,
 )
+# "Click ..." opening a paragraph, in the languages of our sources and their neighbours
+# (English, Portuguese, Spanish, French, Italian, German, Dutch, Polish, Russian). Unlike the
+# English openers above it needs no "you": a click verb is addressed to the reader whatever
+# the language's pronoun, and body prose does not start a paragraph with it.
+CLICK_START = re.compile(
+    r"^(?:click|clique|cliquez|clica|clicar|clicca|cliccate|hag[ao]\s+clic|haz\s+clic|"
+    r"pincha|klicken|klicke|klik|kliknij|нажмите|кликните|жмите)\b",
+    re.IGNORECASE,
+)
+# An excerpt cut by a teaser widget ends with an ellipsis set off by a space or in brackets
+# ("... um plano paralelo para …", "[…]"); prose trailing off attaches it to the word ("so…").
+TRUNCATED = re.compile(r"(?:\s(?:…|\.\.\.)|\[(?:…|\.\.\.)\])[\"'”’)\]]*$")
 SECOND_PERSON = re.compile(r"\b(?:you|your|you['’](?:re|ll|ve))\b", re.IGNORECASE)
 # The site talking about itself ("our journalism", "our newsletter", "this site").
 SITE_VOICE = re.compile(
@@ -184,7 +196,12 @@ BYLINE = re.compile(
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 DATE = re.compile(
     rf"\b(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|"
-    r"\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d{2}\s*(?:am|pm|gmt|utc|et|est|edt)?)\b",
+    r"\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d{2}\s*(?:am|pm|gmt|utc|et|est|edt)?|"
+    # Any language: a day number, a month WORD (optionally with a linking particle such as
+    # "de"), then a year ("24 сентября 2018", "22 de outubro de 2010", "5. März 2019"), or an
+    # ISO date. Month names of every language cannot be listed; the digits carry the cue.
+    r"\d{1,2}\.?\s+(?:[^\W\d_]{1,3}\s+)?[^\W\d_]{3,}\.?,?\s+(?:[^\W\d_]{1,3}\s+)?"
+    r"(?:1[89]|20)\d{2}|(?:1[89]|20)\d{2}-\d{2}-\d{2})\b",
     re.IGNORECASE,
 )
 # "Jane Doe is a reporter for ...", "She previously worked at ...": the author box under a story.

@@ -27,6 +27,7 @@ import logging
 from dataclasses import dataclass
 
 from digest import boilerplate_cues as cues
+from digest import page_layout
 from digest.sentences import split_paragraphs
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,10 @@ def clean_paragraphs(text: str, *, title: str | None = None) -> list[tuple[str, 
             p.reason = _paragraph_reason(p, title_key)
         if p.reason is None:
             p.kind = _classify(p)
+    _drop_truncated_excerpts(paras)
     _drop_captions_next_to_credits(paras)
+    page_layout.drop_captions_before_source(paras)
+    page_layout.drop_teaser_cards(paras)
     _keep_main_region(paras)
     _drop_standfirst_before_byline(paras)
     _apply_context(paras)
@@ -136,7 +140,8 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     if hits and (n < CUE_SHORT_WORDS or (hits / n >= CUE_DENSITY and addressed)):
         return "call to action / navigation"
     if n <= CTA_MAX_WORDS and (
-        (cues.IMPERATIVE_START.match(text) and cues.SECOND_PERSON.search(text))
+        cues.CLICK_START.match(text)
+        or (cues.IMPERATIVE_START.match(text) and cues.SECOND_PERSON.search(text))
         or cues.SITE_VOICE.search(text)
     ):
         return "call to action / navigation"
@@ -145,6 +150,16 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     if cues.BIO.match(text) and n <= CTA_MAX_WORDS:
         return "author bio"
     return None
+
+
+def _drop_truncated_excerpts(paras: list[_Para]) -> None:
+    """Widget-cut excerpts ("... the tides in March …") are teasers for other pages, but only
+    next to a full body: a text that is nothing but an excerpt is a feed's own teaser, which
+    the feed source falls back to when the page fails (tests/test_web_sources.py)."""
+    cut = [p for p in paras if p.reason is None and cues.TRUNCATED.search(p.text)]
+    if any(p.reason is None and p.kind == "good" and p not in cut for p in paras):
+        for p in cut:
+            p.reason = "truncated teaser excerpt"
 
 
 def _is_credit_line(p: _Para) -> bool:

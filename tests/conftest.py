@@ -17,6 +17,18 @@ LONDON = ZoneInfo("Europe/London")
 # A fixed "now" (passed in, never patched): Tuesday 24 November 2026, 07:00 in London.
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=LONDON)
 
+# What the shipped seed article must never let through to a digest (issue 2's acceptance list).
+SEED_BOILERPLATE = (
+    "Subscribe to The Week",
+    "SUBSCRIBE & SAVE",
+    "Sign up",
+    "From our morning news briefing",
+    "Explore More",
+    "Escape your echo chamber",
+    "https://cdn.mos.cms.futurecdn.net/flexiimages/jacafc5zvs1692883516.jpg",
+    "Image credit",
+)
+
 # A clean, realistic article written for the tests (not copied from any publisher).
 HARBOUR_ARTICLE = """City council approves harbour flood barrier
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from digest.clean import clean_paragraphs, clean_text
+from tests.conftest import SEED_BOILERPLATE
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_08ae971f51795d28.txt"
 
@@ -31,19 +32,7 @@ def test_seed_keeps_the_kirkuk_story() -> None:
         assert body in out
 
 
-@pytest.mark.parametrize(
-    "junk",
-    [
-        "Subscribe to The Week",
-        "SUBSCRIBE & SAVE",
-        "Sign up",
-        "From our morning news briefing",
-        "Explore More",
-        "Escape your echo chamber",
-        "https://cdn.mos.cms.futurecdn.net/flexiimages/jacafc5zvs1692883516.jpg",
-        "Image credit",
-    ],
-)
+@pytest.mark.parametrize("junk", SEED_BOILERPLATE)
 def test_seed_drops_boilerplate(junk: str) -> None:
     text, title = _seed()
     assert junk not in clean_text(text, title=title)

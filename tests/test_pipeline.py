@@ -14,18 +14,15 @@ import pytest
 from digest.config import load_config
 from digest.errors import DeliveryError
 from digest.pipeline import run_once
-from tests.conftest import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, SEED, add_article, write_config
-
-BOILERPLATE = [
-    "Subscribe to The Week",
-    "SUBSCRIBE & SAVE",
-    "Sign up",
-    "From our morning news briefing",
-    "Explore More",
-    "Escape your echo chamber",
-    "https://cdn.mos.cms.futurecdn.net/flexiimages/jacafc5zvs1692883516.jpg",
-    "Image credit",
-]
+from tests.conftest import (
+    HARBOUR_ARTICLE,
+    LIBRARY_ARTICLE,
+    NOW,
+    SEED,
+    SEED_BOILERPLATE,
+    add_article,
+    write_config,
+)
 
 
 def outputs(config, name: str) -> dict[str, str]:
@@ -47,7 +44,7 @@ def test_seed_digest_has_the_story_and_none_of_the_boilerplate(tmp_path):
     assert item["title"] == "Iraqi military enters Kirkuk"
     assert any("Kirkuk" in s for s in item["sentences"])
     for text in files.values():
-        for phrase in BOILERPLATE:
+        for phrase in SEED_BOILERPLATE:
             assert phrase.lower() not in text.lower(), phrase
 
 

@@ -29,8 +29,16 @@ SENTENCES = split_sentences(ARTICLE)
 
 def test_methods_listed() -> None:
     assert METHODS[:2] == ("default", "lead")
-    assert set(METHODS) >= {"lexrank", "textrank", "lsa", "luhn", "edmundson", "kl",
-                            "sumbasic", "reduction"}
+    assert set(METHODS) >= {
+        "lexrank",
+        "textrank",
+        "lsa",
+        "luhn",
+        "edmundson",
+        "kl",
+        "sumbasic",
+        "reduction",
+    }
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -58,7 +66,10 @@ def test_default_prefers_the_central_lead() -> None:
 def test_default_skips_byline_and_prefers_central_early_sentence() -> None:
     # A byline and a scene-setting sentence before the real lead: the central, early sentence
     # about the flood must still be chosen, and the byline must not.
-    text = "By Jo Reporter.\n\nIt was a quiet evening in Brenton until the sirens started.\n\n" + ARTICLE
+    text = (
+        "By Jo Reporter.\n\nIt was a quiet evening in Brenton until the sirens started.\n\n"
+        + ARTICLE
+    )
     brief = summarize(text, sentences=2, title=TITLE)
     assert SENTENCES[0] in brief
     assert "By Jo Reporter." not in brief
@@ -82,8 +93,8 @@ def test_no_near_duplicates() -> None:
         ("This was the worst flood in decades.", True),
         ("There were 400 homes evacuated.", False),
         ("Although it rained, the barriers held.", False),
-        ("\"The barriers held,\" Ms Okafor said.", False),
-        ("\"We were told they would hold,\" she said.", True),  # who is "she"?
+        ('"The barriers held," Ms Okafor said.', False),
+        ('"We were told they would hold," she said.', True),  # who is "she"?
         ("2015 was the last flood.", False),
         ("Heathrow closed a runway.", False),  # "He" only as a whole word
     ],

@@ -27,26 +27,20 @@ from digest.mail import _STYLE, MAX_HTML_BYTES, MAX_STYLE_BYTES
 from digest.pipeline import run_once
 from digest.state import State
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from stories import story  # noqa: E402
+
 ALICE = "alice@example.org"
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=ZoneInfo("Europe/London"))
-PARAGRAPH = (
-    "The council of {town} voted {a} to {b} on Tuesday to build a flood barrier across the"
-    " harbour mouth, ending a decade of debate over how to protect the low-lying old town. The"
-    " barrier will cost an estimated {cost} million pounds and is due to be completed in 2031,"
-    " according to the council's infrastructure committee. Engineers say the structure will"
-    " close automatically when tides rise more than two metres above the normal level."
-)
 
 
 def write_articles(folder: Path, n: int) -> None:
+    """n distinct ten-paragraph stories: identical ones would be folded into one item."""
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
-        town = f"Town {i}"
-        body = "\n\n".join(
-            PARAGRAPH.format(town=town, a=20 + i, b=i % 9, cost=100 + 7 * i + j) for j in range(6)
-        )
-        title = f"{town} approves a harbour flood barrier after a decade of debate"
-        (folder / f"{i:03d}.txt").write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+        title, _, body = story(i).partition("\n")
+        more = story(i + 100_000).partition("\n")[2]
+        (folder / f"{i:03d}.txt").write_text(f"{title}\n{body}\n{more}", encoding="utf-8")
 
 
 def measure(n: int, sentences: int, archive: bool) -> dict:

@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 
     digests = read_digests(out)
     counts = Counter(t for d in digests for t in titles(d))
-    expected = {f"Soak story {n}" for n in range(dropped)}
+    expected = {article(n).partition("\n")[0] for n in range(dropped)}
     with sqlite3.connect(work / "state" / "state.db") as db:
         done = _slots_done(db)
         slots_done = len(done)

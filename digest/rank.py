@@ -25,9 +25,8 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import sparse
 
-from digest.select import content_words, is_dangling, pick
+from digest.select import pick
 
 # Constants, all chosen on the dev files (cnndm_dev k=3, every 6th bbc_dev row k=5) from small
 # grids, preferring round values on the flat part of the curve; see the commit message of the
@@ -69,80 +68,108 @@ _STOP = frozenset(
     while who whom why will with would you your yours yourself yourselves s t also said says say
     one mr mrs ms""".split()
 )
-_stems: dict[str, str] = {}
+_terms_cache: dict[str, str] = {}
 
 
-def _stem(w: str) -> str:
-    """Fold plurals ("profits" -> "profit"); cached, as news vocabulary repeats across articles.
+def _term(w: str) -> str:
+    """The index term of a lowercase word: "" for a stop word, else its plural folded.
 
-    A full stemmer (Snowball) costs ~10 us a word uncached; plural folding gives most of the
-    benefit for matching terms between sentences at a fraction of the cost.
+    ("profits" -> "profit"). Cached, as news vocabulary repeats across articles. A full stemmer
+    (Snowball) costs ~10 us a word uncached; plural folding gives most of the benefit for
+    matching terms between sentences at a fraction of the cost.
     """
-    s = _stems.get(w)
-    if s is None:
-        s = w
-        if len(w) > 4 and w.endswith("ies"):
-            s = w[:-3] + "y"
+    t = _terms_cache.get(w)
+    if t is None:
+        t = w
+        if w in _STOP:
+            t = ""
+        elif len(w) > 4 and w.endswith("ies"):
+            t = w[:-3] + "y"
         elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-            s = w[:-1]
-        if len(_stems) < 500_000:  # bound memory on endless streams
-            _stems[w] = s
-    return s
+            t = w[:-1]
+        if len(_terms_cache) < 500_000:  # bound memory on endless streams
+            _terms_cache[w] = t
+    return t
+
+
+def _terms(sentences: Sequence[str]) -> tuple[np.ndarray, list[int], list[int], dict[str, int]]:
+    """Word counts, and (sentence, term id) per content-word occurrence, in one pass."""
+    nwords = np.empty(len(sentences))
+    sids: list[int] = []
+    tids: list[int] = []
+    vocab: dict[str, int] = {}
+    for i, s in enumerate(sentences):
+        words = _WORD.findall(s.lower())
+        nwords[i] = len(words)
+        for w in words:
+            t = _term(w)
+            if t:
+                j = vocab.get(t)
+                if j is None:
+                    j = vocab[t] = len(vocab)
+                sids.append(i)
+                tids.append(j)
+    return nwords, sids, tids, vocab
+
+
+def _gram(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int, keep: np.ndarray):
+    """rows x rows products of the sparse matrix (rows, cols, vals), diagonal zeroed.
+
+    Only terms in `keep` (those in two or more sentences) can link two sentences, so the dense
+    matrix has a column per shared term only (a third of the vocabulary in news). np.einsum, not
+    `@`: the float `@` goes to multi-threaded OpenBLAS, which on these tiny matrices spends far
+    more on thread hand-offs than on arithmetic whenever the other cores are busy; einsum's own
+    C loop stays on one thread and is fast enough at this size.
+    """
+    m = np.zeros((n, int(keep.sum())))
+    sel = keep[cols]
+    m[rows[sel], (np.cumsum(keep) - 1)[cols[sel]]] = vals[sel]
+    g = np.einsum("ik,jk->ij", m, m)
+    np.fill_diagonal(g, 0.0)
+    return g
 
 
 def score(sentences: Sequence[str], title: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return (scores, cosine similarity matrix); ineligible sentences score -inf."""
     n = len(sentences)
-    toks = [_WORD.findall(s.lower()) for s in sentences]
-    nwords = np.fromiter((len(t) for t in toks), float, n)
-    vocab: dict[str, int] = {}
-    flat: list[int] = []
-    for i, t in enumerate(toks):
-        for w in t:
-            if w not in _STOP:
-                flat.append(i)
-                flat.append(vocab.setdefault(_stem(w), len(vocab)))
+    nwords, sids, tids, vocab = _terms(sentences)
     v = max(len(vocab), 1)
-    pairs = np.asarray(flat, dtype=np.int64).reshape(-1, 2)
-    # Sparse products, not dense `@`: numpy's dense matmul goes to multi-threaded OpenBLAS,
-    # which on these tiny matrices spends 10-20x the work on thread hand-offs whenever the
-    # other cores are busy (measured: 40-sentence article 1.7 ms alone, 30 ms under load).
-    tf = sparse.csr_matrix(
-        (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, v)
-    )  # duplicates are summed: term counts
-    tf.sum_duplicates()
+    # Term counts as a sparse (row, col, count) list: unique (sentence, term) codes.
+    codes, counts = np.unique(
+        np.asarray(sids, dtype=np.int64) * v + np.asarray(tids, dtype=np.int64),
+        return_counts=True,
+    )
+    rows, cols = codes // v, codes % v
+    tf = counts.astype(float)
+    df = np.bincount(cols, minlength=v)
+    shared = df >= 2
 
     # Reduction-style centrality: shared term counts damped by log sentence lengths.
-    loglen = np.log(np.maximum(np.asarray(tf.sum(1)).ravel(), 1.0))
+    loglen = np.log(np.maximum(np.bincount(rows, weights=tf, minlength=n), 1.0))
     den = loglen[:, None] + loglen[None, :]
-    cen_sim = (tf @ tf.T).toarray() / np.where(den > 0, den, 1.0)
-    np.fill_diagonal(cen_sim, 0.0)
-    cen = cen_sim.sum(1)
+    cen = (_gram(rows, cols, tf, n, shared) / np.where(den > 0, den, 1.0)).sum(1)
     if cen.max() > 0:
         cen /= cen.max()
 
     # tf-idf cosine, for the title and for MMR (a length-independent notion of "same content").
-    df = np.bincount(tf.indices, minlength=v)
     idf = np.log((n + 1.0) / (df + 1.0)) + 1.0
-    x = tf.copy()
-    x.data = np.log1p(x.data) * idf[x.indices]
-    norm = np.sqrt(np.asarray(x.multiply(x).sum(1)).ravel())
-    x = sparse.diags(1.0 / np.where(norm > 0, norm, 1.0)) @ x
-    sim = (x @ x.T).toarray()
-    np.fill_diagonal(sim, 0.0)
+    w = np.log1p(tf) * idf[cols]
+    norm = np.sqrt(np.bincount(rows, weights=w * w, minlength=n))
+    w /= np.where(norm > 0, norm, 1.0)[rows]
+    sim = _gram(rows, cols, w, n, shared)
 
     eligible = nwords >= MIN_WORDS
     pos = np.maximum(np.cumsum(eligible) - 1.0, 0.0)
     base = np.exp(-pos / TAU) + W_CEN * cen
     if title:
         tvec = np.zeros(v)
-        for w in _WORD.findall(title.lower()):
-            j = vocab.get(_stem(w)) if w not in _STOP else None
+        for t in filter(None, map(_term, _WORD.findall(title.lower()))):
+            j = vocab.get(t)
             if j is not None:
                 tvec[j] = idf[j]
         tn = np.linalg.norm(tvec)
         if tn > 0:
-            base = base + W_TITLE * x.dot(tvec) / tn
+            base = base + W_TITLE * np.bincount(rows, weights=w * tvec[cols], minlength=n) / tn
     sc = base * np.minimum(1.0, LONG_WORDS / np.maximum(nwords, 1.0))
     sc[~eligible] = -np.inf
     return sc, sim
@@ -165,6 +192,4 @@ def rank_summary(sentences: Sequence[str], k: int, title: str | None = None) -> 
         np.maximum(closest, sim[i], out=closest)
     ranked = set(order)
     order += [int(i) for i in np.argsort(-sc, kind="stable") if i not in ranked]
-    words = [content_words(s) for s in sentences]
-    dangling = [is_dangling(s) for s in sentences]
-    return pick(sentences, order, k, words=words, dangling=dangling)
+    return pick(sentences, order, k)

@@ -134,9 +134,10 @@ def _split_unit(unit: str) -> list[str]:
             tail = max(0, len(prev) - _TAIL)
             if (
                 _ENUMERATOR.match(prev)
-                or _ABBREV_END.search(prev, tail)
+                or (prev[-1] == "." and _ABBREV_END.search(prev, tail))
                 or (
-                    _QUOTE_END.search(prev, tail)
+                    prev[-1] in "\"”’'"
+                    and _QUOTE_END.search(prev, tail)
                     and (_LOWER_START.match(piece) or _ATTRIBUTION.match(piece))
                 )
             ):

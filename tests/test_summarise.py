@@ -29,8 +29,16 @@ SENTENCES = split_sentences(ARTICLE)
 
 def test_methods_listed() -> None:
     assert METHODS[:2] == ("default", "lead")
-    assert set(METHODS) >= {"lexrank", "textrank", "lsa", "luhn", "edmundson", "kl",
-                            "sumbasic", "reduction"}
+    assert set(METHODS) >= {
+        "lexrank",
+        "textrank",
+        "lsa",
+        "luhn",
+        "edmundson",
+        "kl",
+        "sumbasic",
+        "reduction",
+    }
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -58,7 +66,10 @@ def test_default_prefers_the_central_lead() -> None:
 def test_default_skips_byline_and_prefers_central_early_sentence() -> None:
     # A byline and a scene-setting sentence before the real lead: the central, early sentence
     # about the flood must still be chosen, and the byline must not.
-    text = "By Jo Reporter.\n\nIt was a quiet evening in Brenton until the sirens started.\n\n" + ARTICLE
+    text = (
+        "By Jo Reporter.\n\nIt was a quiet evening in Brenton until the sirens started.\n\n"
+        + ARTICLE
+    )
     brief = summarize(text, sentences=2, title=TITLE)
     assert SENTENCES[0] in brief
     assert "By Jo Reporter." not in brief
@@ -82,8 +93,8 @@ def test_no_near_duplicates() -> None:
         ("This was the worst flood in decades.", True),
         ("There were 400 homes evacuated.", False),
         ("Although it rained, the barriers held.", False),
-        ("\"The barriers held,\" Ms Okafor said.", False),
-        ("\"We were told they would hold,\" she said.", True),  # who is "she"?
+        ('"The barriers held," Ms Okafor said.', False),
+        ('"We were told they would hold," she said.', True),  # who is "she"?
         ("2015 was the last flood.", False),
         ("Heathrow closed a runway.", False),  # "He" only as a whole word
     ],
@@ -119,3 +130,53 @@ def test_only_summarise_imports_sumy() -> None:
         src = path.read_text(encoding="utf-8")
         assert "import sumy" not in src and "from sumy" not in src, path
         assert "import nltk" not in src and "from nltk" not in src, path
+
+
+def test_rank_scores_match_a_plain_dense_computation() -> None:
+    # Guards the vectorised scorer (np.unique/bincount, einsum over shared terms only) against
+    # the formula written out with a dense term-count matrix.
+    import numpy as np
+
+    from digest import rank
+
+    sents = SENTENCES
+    sc, sim = rank.score(sents, TITLE)
+    toks = [[rank._term(w) for w in rank._WORD.findall(s.lower())] for s in sents]
+    vocab = sorted({t for ts in toks for t in ts if t})
+    tf = np.array([[ts.count(t) for t in vocab] for ts in toks], dtype=float)
+    loglen = np.log(np.maximum(tf.sum(1), 1.0))
+    cen_sim = (tf @ tf.T) / (loglen[:, None] + loglen[None, :])
+    np.fill_diagonal(cen_sim, 0.0)
+    cen = cen_sim.sum(1) / cen_sim.sum(1).max()
+    idf = np.log((len(sents) + 1.0) / ((tf > 0).sum(0) + 1.0)) + 1.0
+    x = np.log1p(tf) * idf
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    cos = x @ x.T
+    np.fill_diagonal(cos, 0.0)
+    tvec = np.array(
+        [
+            idf[j] if t in {rank._term(w) for w in rank._WORD.findall(TITLE.lower())} else 0.0
+            for j, t in enumerate(vocab)
+        ]
+    )
+    nwords = np.array([len(rank._WORD.findall(s)) for s in sents], dtype=float)
+    pos = np.arange(len(sents), dtype=float)  # every test sentence is eligible
+    want = (
+        np.exp(-pos / rank.TAU) + rank.W_CEN * cen + rank.W_TITLE * x @ tvec / np.linalg.norm(tvec)
+    )
+    want *= np.minimum(1.0, rank.LONG_WORDS / nwords)
+    assert np.allclose(sc, want) and np.allclose(sim, cos)
+
+
+def test_pick_computes_words_lazily_with_the_same_result() -> None:
+    from digest.select import content_words, pick
+
+    order = list(reversed(range(len(SENTENCES))))
+    eager = pick(
+        SENTENCES,
+        order,
+        4,
+        words=[content_words(s) for s in SENTENCES],
+        dangling=[is_dangling(s) for s in SENTENCES],
+    )
+    assert pick(SENTENCES, order, 4) == eager

@@ -45,8 +45,9 @@ _LINE_START_NEW = re.compile(r"[\"'“‘(\[]?[A-Z0-9]")
 _EXTRA_SPLIT = re.compile(r"(?<=[?!]) +(?=[a-z])|(?<=\bno\.) +(?=[A-Z])")
 # Speed: a regex search tries every position of the sentence, so the checks above and below run
 # only where they can match: the extra split only on sentences holding "?", "!" or "no.", the
-# end-of-sentence patterns only on the last _TAIL characters (lookbehinds still see the text
-# before that point, so the result is the same; no abbreviation plus initials is that long).
+# end-of-sentence patterns only on pieces with the right last character and only from the last
+# _TAIL characters (lookbehinds still see the text before that point, so the result is the same;
+# no title plus initials is that long). See also `_ends_with_abbreviation`.
 _TAIL = 64
 
 # Reference markers ("[12]", "[3] [4]", "[7 - 9]") and emoticons (":)") belong to the sentence
@@ -74,6 +75,26 @@ _ATTRIBUTION = re.compile(
     r"^(?:[A-Z][\w'’.-]*\s+){1,2}?"
     r"(?:said|says|say|asked|asks|ask|cried|replied|replies|shouted|whispered|added|wrote)\b"
 )
+
+
+def _ends_with_abbreviation(prev: str) -> bool:
+    """`_ABBREV_END.search(prev)`, with the cheap exact rejections done first.
+
+    Every alternative of the pattern ends in "." after a word of at most four letters, preceded by
+    a non-letter; so a longer final word never matches, and otherwise the match starts within the
+    last seven characters, unless the word is one letter (an initial: "Mr. W." may go further back).
+    The regex tried at every position of a sentence cost more than the rest of the splitter.
+    """
+    if prev[-1:] != ".":
+        return False
+    j = len(prev) - 2
+    while j >= 0 and prev[j].isalpha():
+        j -= 1
+    letters = len(prev) - 2 - j
+    if letters == 0 or letters > 4:
+        return False
+    start = len(prev) - 7 if letters > 1 else len(prev) - _TAIL
+    return _ABBREV_END.search(prev, max(0, start)) is not None
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -134,7 +155,7 @@ def _split_unit(unit: str) -> list[str]:
             tail = max(0, len(prev) - _TAIL)
             if (
                 _ENUMERATOR.match(prev)
-                or (prev[-1] == "." and _ABBREV_END.search(prev, tail))
+                or _ends_with_abbreviation(prev)
                 or (
                     prev[-1] in "\"”’'"
                     and _QUOTE_END.search(prev, tail)

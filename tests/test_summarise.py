@@ -180,3 +180,15 @@ def test_pick_computes_words_lazily_with_the_same_result() -> None:
         dangling=[is_dangling(s) for s in SENTENCES],
     )
     assert pick(SENTENCES, order, 4) == eager
+
+
+def test_rank_sparse_and_dense_products_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Long articles take the scipy.sparse path in rank._gram; both paths must give one answer.
+    import numpy as np
+
+    from digest import rank
+
+    dense = rank.score(SENTENCES, TITLE)
+    monkeypatch.setattr(rank, "_DENSE_MAX_WORK", 0)
+    sparse_ = rank.score(SENTENCES, TITLE)
+    assert all(np.allclose(a, b) for a, b in zip(dense, sparse_, strict=True))

@@ -99,10 +99,27 @@ def pick(
     """
     if k <= 0 or not sentences:
         return []
-    if words is None:
-        words = [content_words(s) for s in sentences]
-    if dangling is None:
-        dangling = [is_dangling(s) for s in sentences]
+    # Computed on demand: the walk usually stops after a few more than k sentences, and these
+    # per-sentence regex passes over a whole article cost more than the scoring itself.
+    word_cache: dict[int, frozenset[str]] = {}
+    dangling_cache: dict[int, bool] = {}
+
+    def words_of(i: int) -> frozenset[str]:
+        if words is not None:
+            return words[i]
+        w = word_cache.get(i)
+        if w is None:
+            w = word_cache[i] = content_words(sentences[i])
+        return w
+
+    def dangles(i: int) -> bool:
+        if dangling is not None:
+            return dangling[i]
+        d = dangling_cache.get(i)
+        if d is None:
+            d = dangling_cache[i] = is_dangling(sentences[i])
+        return d
+
     chosen: list[int] = []
     taken: set[int] = set()
     rejected: set[int] = set()
@@ -114,10 +131,10 @@ def pick(
                 break
             if i in taken or i in rejected:
                 continue
-            if any(is_near_duplicate(words[i], words[j]) for j in chosen):
+            if any(is_near_duplicate(words_of(i), words_of(j)) for j in chosen):
                 rejected.add(i)
                 continue
-            if dangling[i] and (i - 1) not in taken:
+            if dangles(i) and (i - 1) not in taken:
                 continue  # deferred: may become valid once i-1 is chosen
             chosen.append(i)
             taken.add(i)

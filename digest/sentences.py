@@ -43,6 +43,12 @@ _LINE_START_NEW = re.compile(r"[\"'“‘(\[]?[A-Z0-9]")
 # before a capital is the word "no" ending a sentence ("they said no. The ..."); the library
 # reads it as the abbreviation of "number", which is written "No." and precedes a digit.
 _EXTRA_SPLIT = re.compile(r"(?<=[?!]) +(?=[a-z])|(?<=\bno\.) +(?=[A-Z])")
+# Speed: a regex search tries every position of the sentence, so the checks above and below run
+# only where they can match: the extra split only on sentences holding "?", "!" or "no.", the
+# end-of-sentence patterns only on pieces with the right last character and only from the last
+# _TAIL characters (lookbehinds still see the text before that point, so the result is the same;
+# no title plus initials is that long). See also `_ends_with_abbreviation`.
+_TAIL = 64
 
 # Reference markers ("[12]", "[3] [4]", "[7 - 9]") and emoticons (":)") belong to the sentence
 # they follow.
@@ -69,6 +75,26 @@ _ATTRIBUTION = re.compile(
     r"^(?:[A-Z][\w'’.-]*\s+){1,2}?"
     r"(?:said|says|say|asked|asks|ask|cried|replied|replies|shouted|whispered|added|wrote)\b"
 )
+
+
+def _ends_with_abbreviation(prev: str) -> bool:
+    """`_ABBREV_END.search(prev)`, with the cheap exact rejections done first.
+
+    Every alternative of the pattern ends in "." after a word of at most four letters, preceded by
+    a non-letter; so a longer final word never matches, and otherwise the match starts within the
+    last seven characters, unless the word is one letter (an initial: "Mr. W." may go further back).
+    The regex tried at every position of a sentence cost more than the rest of the splitter.
+    """
+    if prev[-1:] != ".":
+        return False
+    j = len(prev) - 2
+    while j >= 0 and prev[j].isalpha():
+        j -= 1
+    letters = len(prev) - 2 - j
+    if letters == 0 or letters > 4:
+        return False
+    start = len(prev) - 7 if letters > 1 else len(prev) - _TAIL
+    return _ABBREV_END.search(prev, max(0, start)) is not None
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -111,7 +137,10 @@ def _split_unit(unit: str) -> list[str]:
     """Library split of one whitespace-folded unit, then the small fixes documented above."""
     pieces: list[str] = []
     for sent in _library_split(unit):
-        pieces.extend(_EXTRA_SPLIT.split(sent))
+        if "?" in sent or "!" in sent or "no." in sent:
+            pieces.extend(_EXTRA_SPLIT.split(sent))
+        else:
+            pieces.append(sent)
 
     out: list[str] = []
     for piece in pieces:
@@ -123,11 +152,13 @@ def _split_unit(unit: str) -> list[str]:
                 if not piece:
                     continue
             prev = out[-1]
+            tail = max(0, len(prev) - _TAIL)
             if (
                 _ENUMERATOR.match(prev)
-                or _ABBREV_END.search(prev)
+                or _ends_with_abbreviation(prev)
                 or (
-                    _QUOTE_END.search(prev)
+                    prev[-1] in "\"”’'"
+                    and _QUOTE_END.search(prev, tail)
                     and (_LOWER_START.match(piece) or _ATTRIBUTION.match(piece))
                 )
             ):
@@ -141,6 +172,9 @@ def _split_unit(unit: str) -> list[str]:
 # splits before "Émile" or "Ça". It runs on a copy where they are a plain "X" (same length), and
 # the pieces are cut from the original text.
 _ACCENTED_CAPITALS = {cp: "X" for cp in range(0xC0, 0x250) if chr(cp).isupper()}
+# str.translate walks the whole text in Python-level lookups; most non-ASCII news text only has
+# curly quotes and dashes, so translate only when an accented capital is present.
+_HAS_ACCENTED_CAPITAL = re.compile("[" + "".join(map(chr, _ACCENTED_CAPITALS)) + "]")
 
 
 def _library_split(unit: str) -> list[str]:
@@ -149,7 +183,9 @@ def _library_split(unit: str) -> list[str]:
 
     if not unit:
         return []
-    shadow = unit if unit.isascii() else unit.translate(_ACCENTED_CAPITALS)
+    shadow = unit
+    if not unit.isascii() and _HAS_ACCENTED_CAPITAL.search(unit):
+        shadow = unit.translate(_ACCENTED_CAPITALS)
     pieces: list[str] = []
     pos = 0
     for piece in blingfire.text_to_sentences(shadow).split("\n"):

@@ -30,20 +30,11 @@ from pydantic import (
 
 from digest import __version__
 from digest.errors import ConfigError
+from digest.summarise import METHODS
 from digest.triggers import collect_trigger, cron_trigger
 
-SUMMARY_METHODS = (
-    "default",
-    "lead",
-    "lexrank",
-    "textrank",
-    "lsa",
-    "luhn",
-    "edmundson",
-    "kl",
-    "sumbasic",
-    "reduction",
-)
+# One list of method names, owned by the summariser (a cheap import: sumy loads lazily).
+SUMMARY_METHODS = METHODS
 USER_AGENT = f"digest/{__version__} (+https://github.com/digest-news/digest)"
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import partial
 
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.base import BaseTrigger
 
 from digest.config import Config
 from digest.errors import DigestError
@@ -59,7 +59,7 @@ def slot_key(slot: datetime) -> str:
     return slot.isoformat()
 
 
-def last_slot(trigger: CronTrigger, now: datetime) -> datetime | None:
+def last_slot(trigger: BaseTrigger, now: datetime) -> datetime | None:
     """The latest fire time at or before `now` (APScheduler 3 triggers only look forward).
 
     Arithmetic and comparisons are in UTC: Python compares two datetimes of the same zone by

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta, tzinfo
 
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from croniter import CroniterError, croniter
@@ -23,7 +24,7 @@ def _field(values: list) -> str:
     return "*" if values == ["*"] else ",".join(str(v) for v in values)
 
 
-def cron_trigger(expression: str, timezone: tzinfo) -> CronTrigger:
+def cron_trigger(expression: str, timezone: tzinfo) -> CronTrigger | OrTrigger:
     """A crontab expression (5 fields, or 6 with seconds first) as a trigger in `timezone`.
 
     Raises ValueError with croniter's reason when the expression is not valid.
@@ -41,15 +42,23 @@ def cron_trigger(expression: str, timezone: tzinfo) -> CronTrigger:
     minute, hour, day, month, weekday = expanded[:5]
     second = expanded[5] if len(fields) == 6 else [0]
     weekdays = "*" if weekday == ["*"] else ",".join(_DAY_NAMES[int(d) % 7] for d in weekday)
-    return CronTrigger(
+    common = dict(
         second=_field(second),
         minute=_field(minute),
         hour=_field(hour),
-        day=_field(day),
         month=_field(month),
-        day_of_week=weekdays,
         timezone=timezone,
     )
+    if day != ["*"] and weekday != ["*"]:
+        # crontab fires when EITHER the day of the month OR the weekday matches ("0 7 1 * 1":
+        # the 1st and every Monday); APScheduler's CronTrigger requires both, so combine two.
+        return OrTrigger(
+            [
+                CronTrigger(day=_field(day), **common),
+                CronTrigger(day_of_week=weekdays, **common),
+            ]
+        )
+    return CronTrigger(day=_field(day), day_of_week=weekdays, **common)
 
 
 def parse_interval(text: str) -> timedelta:

@@ -54,6 +54,9 @@ STANDFIRST_MAX = 2  # at most this many kept paragraphs before a byline are a st
 BAD_TOLL = 80  # dev: 80 beat 50 on lead-3 precision (.917 vs .904)
 BAD_RUN_TOLL = 10  # each further paragraph of the same boilerplate box costs only this much
 SHORT_TOLL = 25
+# Long cut teaser excerpts that fence a "related posts" list (_drop_between_teasers): two is
+# the least that can enclose anything.
+TEASER_LIST_MIN = 2
 NEAR_DUP = 0.9  # token-set Jaccard above which two paragraphs are one repeated block
 
 
@@ -91,6 +94,7 @@ def clean_paragraphs(text: str, *, title: str | None = None) -> list[tuple[str, 
     _drop_captions_next_to_credits(paras)
     page_layout.drop_captions_before_source(paras)
     page_layout.drop_teaser_cards(paras)
+    _drop_between_teasers(paras)  # after the fenced cards, which may mark the page's own item
     _keep_main_region(paras)
     _drop_standfirst_before_byline(paras)
     _apply_context(paras)
@@ -157,9 +161,29 @@ def _drop_truncated_excerpts(paras: list[_Para]) -> None:
     next to a full body: a text that is nothing but an excerpt is a feed's own teaser, which
     the feed source falls back to when the page fails (tests/test_web_sources.py)."""
     cut = [p for p in paras if p.reason is None and cues.TRUNCATED.search(p.text)]
-    if any(p.reason is None and p.kind == "good" and p not in cut for p in paras):
-        for p in cut:
-            p.reason = "truncated teaser excerpt"
+    if not any(p.reason is None and p.kind == "good" and p not in cut for p in paras):
+        return
+    for p in cut:
+        p.reason = "truncated teaser excerpt"
+
+
+def _drop_between_teasers(paras: list[_Para]) -> None:
+    """Paragraphs between two cut teaser excerpts are cards of the same "related posts" list:
+    a card whose excerpt is short enough to be printed whole is not cut, so it looks like body
+    prose, but it sits among its cut siblings (dev: an HTML page whose related-post cards came
+    through trafilatura, three cut and three whole ones after a one-paragraph body)."""
+    # Only long cut excerpts fence a list: a widget cuts at a fixed, generous length, while a
+    # blogger's short "But here's the thing …" lines are style inside a body (dev).
+    cut = [
+        i
+        for i, p in enumerate(paras)
+        if p.reason == "truncated teaser excerpt" and p.kind == "good"
+    ]
+    if len(cut) < TEASER_LIST_MIN:
+        return
+    for p in paras[cut[0] + 1 : cut[-1]]:
+        if p.reason is None:
+            p.reason = "between teaser excerpts"
 
 
 def _is_credit_line(p: _Para) -> bool:

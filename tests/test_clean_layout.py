@@ -153,3 +153,37 @@ def test_truncated_teaser_excerpt_is_dropped_but_trailing_prose_is_kept() -> Non
     assert trailing in out
     assert excerpt not in out
     assert dict(clean_paragraphs(page, title=DIRTY_TITLE))[excerpt] == "truncated teaser excerpt"
+
+
+def _cut_card(topic: str) -> str:
+    """A related-post excerpt cut by its widget at a fixed length (long, spaced ellipsis)."""
+    return (
+        f"The council met on Thursday to discuss {topic}, and after a long evening of questions "
+        "from residents it agreed to publish a plan before the summer, although several members "
+        "said they still had doubts about the cost and the timetable …"
+    )
+
+
+def test_whole_cards_between_cut_teaser_excerpts_are_dropped() -> None:
+    """A related-posts list mixes cut excerpts with cards short enough to be printed whole; the
+    whole ones look like prose but sit between their cut siblings."""
+    whole_card = (
+        "Residents of the old quarter say the new bus timetable has made their mornings easier, "
+        "and the operator promises more evening services from the autumn onwards."
+    )
+    page = "\n\n".join(
+        [DIRTY_TITLE, *DIRTY_BODY, _cut_card("the ferry"), whole_card, _cut_card("the library")]
+    )
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert reasons[whole_card] == "between teaser excerpts"
+    assert all(reasons[p] is None for p in DIRTY_BODY)
+
+
+def test_body_between_short_trailing_off_lines_is_kept() -> None:
+    """Short lines ending in a spaced ellipsis are a writer's style, not a card list: the body
+    between them stays."""
+    page = "\n\n".join(
+        [DIRTY_TITLE, DIRTY_BODY[0], "But here is the catch …", *DIRTY_BODY[1:3], "And then …"]
+    )
+    out = clean_text(page, title=DIRTY_TITLE)
+    assert all(p in out for p in DIRTY_BODY[:3])

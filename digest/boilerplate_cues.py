@@ -174,6 +174,26 @@ SITE_VOICE = re.compile(
     re.IGNORECASE,
 )
 
+# --- End-of-article furniture: how to reach the author or the site, and offers.
+# Follow/contact calls to action: "Follow us on Twitter @Site", "Email Jane Roe at ... or follow
+# her @jroe", "Jane Roe may be reached at ...". The follow verb must open a sentence (an
+# imperative: reported speech has a subject before it, a quoted "Follow me," a quote mark) or be
+# followed by a social @handle; the contact verb must open a sentence and address a named person.
+_HANDLE = r"@[A-Za-z0-9_]{2,}"
+CONTACT_CTA = re.compile(
+    r"(?:^|[.!?]\s+)(?i:follow)\s+(?i:us|him|her|me|them)\b"
+    rf"|\b(?i:follow)\s+(?i:us|him|her|me|them)\s+(?:(?i:on|at)\s+\w+\s+)?{_HANDLE}"
+    r"|(?:^|[.!?]\s+)(?i:e-?mail|contact|write\s+to)\s+(?:[A-Z][\w'’-]+\s+){1,3}(?i:at)\b"
+    r"|\b(?i:may|can)\s+be\s+(?i:reached|contacted)\s+at\b"
+)
+# Promo codes: "Use the code "SAVE10"", "with promo code X". Offers are adverts whatever else
+# the paragraph says.
+PROMO_CODE = re.compile(
+    r"\b(?:promo|promotional|coupon|discount|voucher|referral)\s+code\b"
+    r"|\b(?:use|enter|apply|quote)\s+(?:the\s+)?(?:promo\s+)?code\b",
+    re.IGNORECASE,
+)
+
 # --- Photo captions and credits. Captions end with a credit, never with a full stop.
 CREDIT = re.compile(
     r"(?:\(?\b(?:image|photo|photograph|picture|video|illustration)s?\s*(?:credit|courtesy|by|"
@@ -210,6 +230,14 @@ _ROLE = (
     r"author|analyst|fellow|intern|freelancer)"
 )
 _NAME = r"(?:(?!The\b|This\b|It\b)[A-Z][\w.'’-]+\s+){1,4}"
+# A book plug under the story: "Jane Roe's book about X, "Title" (Publisher, 2018; ...), is out
+# now." A possessive name + "book" opening the paragraph, and a publisher-and-year parenthesis;
+# body prose citing a book has the parenthesis but not the possessive opening, or vice versa.
+BOOK_PLUG = re.compile(
+    r"^(?:[A-Z][\w.'’-]+\s+){0,3}[A-Z][\w.-]+['’]s?\s+(?:\w+\s+){0,2}books?\b"
+    r".*\([^()]*\b(?:1[89]|20)\d{2}\b[^()]*\)",
+    re.DOTALL,
+)
 BIO = re.compile(
     rf"^(?:{_NAME}|I\s+am\s+|I['’]m\s+)(?:(?:is|was|has\s+been)\s+)?(?:an?|the)\s+"
     rf"(?:[\w,-]+\s+){{0,4}}{_ROLE}\b"

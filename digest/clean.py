@@ -43,6 +43,10 @@ NEARGOOD_STOPWORDS = 0.25
 CUE_SHORT_WORDS = 15
 CUE_DENSITY = 0.08
 CTA_MAX_WORDS = 45  # imperative + "you/your" openers longer than this are treated as prose
+# A promo-code offer addressed to the reader is an advert at any length up to this; an offer
+# box runs longer than one call to action (dev: the one such box, pitch + code + product blurb,
+# had 57 words), and 90 (two CTA_MAX_WORDS) still stops short of a body paragraph about codes.
+PROMO_MAX_WORDS = 90
 MENU_BULLET_WORDS = 12  # bullets shorter than this are menu/related-link items
 CAPS_MAX_WORDS = 10  # ALL CAPS buttons and section labels; longer caps text is rare either way
 CAPS_SHARE = 0.7  # share of uppercase among letters
@@ -149,9 +153,17 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
         or cues.SITE_VOICE.search(text)
     ):
         return "call to action / navigation"
+    if n <= CTA_MAX_WORDS and cues.CONTACT_CTA.search(text):
+        return "follow/contact call to action"
+    if (
+        n <= PROMO_MAX_WORDS
+        and cues.PROMO_CODE.search(text)
+        and (cues.IMPERATIVE_START.match(text) or cues.SECOND_PERSON.search(text))
+    ):
+        return "promo code offer"
     if n < CUE_SHORT_WORDS and (cues.BYLINE.match(text) or cues.DATE.search(text)):
         return "byline/date"
-    if cues.BIO.match(text) and n <= CTA_MAX_WORDS:
+    if (cues.BIO.match(text) or cues.BOOK_PLUG.match(text)) and n <= CTA_MAX_WORDS:
         return "author bio"
     return None
 

@@ -194,6 +194,14 @@ PROMO_CODE = re.compile(
     re.IGNORECASE,
 )
 
+# The comment form under a post (WordPress and most blog engines print these lines): nothing
+# after it is the article, only comments, newsletter boxes and footers. English wording only.
+COMMENT_FORM = re.compile(
+    r"^(?:leave\s+a\s+(?:reply|comment)|post\s+a\s+comment|add\s+a\s+comment|"
+    r"your\s+email\s+address\s+will\s+not\s+be\s+published)\b",
+    re.IGNORECASE,
+)
+
 # --- Photo captions and credits. Captions end with a credit, never with a full stop.
 CREDIT = re.compile(
     r"(?:\(?\b(?:image|photo|photograph|picture|video|illustration)s?\s*(?:credit|courtesy|by|"

@@ -99,6 +99,7 @@ def clean_paragraphs(text: str, *, title: str | None = None) -> list[tuple[str, 
     page_layout.drop_captions_before_source(paras)
     page_layout.drop_teaser_cards(paras)
     _drop_between_teasers(paras)  # after the fenced cards, which may mark the page's own item
+    _drop_after_comment_form(paras)
     _keep_main_region(paras)
     _drop_standfirst_before_byline(paras)
     _apply_context(paras)
@@ -196,6 +197,23 @@ def _drop_between_teasers(paras: list[_Para]) -> None:
     for p in paras[cut[0] + 1 : cut[-1]]:
         if p.reason is None:
             p.reason = "between teaser excerpts"
+
+
+def _drop_after_comment_form(paras: list[_Para]) -> None:
+    """A comment form ("Leave a Reply", "Your email address will not be published") ends the
+    article: below it come comments, consent text and newsletter boxes, whose long grammatical
+    paragraphs otherwise extend the main region (dev: a page's data-consent prose under its
+    comment form was kept). Only after body prose, so a form label above the body is ignored;
+    a good (long prose) paragraph is never the form, whatever its first words."""
+    seen_body = False
+    for i, p in enumerate(paras):
+        if p.reason is None and p.kind == "good":
+            seen_body = True
+        elif seen_body and cues.COMMENT_FORM.match(p.text):
+            for q in paras[i + 1 :]:
+                if q.reason is None:
+                    q.reason = "after the comment form"
+            return
 
 
 def _is_credit_line(p: _Para) -> bool:

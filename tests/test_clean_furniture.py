@@ -67,3 +67,29 @@ def test_end_of_article_furniture_is_dropped(furniture: str, reason: str) -> Non
 def test_body_prose_like_furniture_survives(prose: str) -> None:
     page = "\n\n".join([DIRTY_TITLE, DIRTY_BODY[0], prose, *DIRTY_BODY[1:]])
     assert prose in clean_text(page, title=DIRTY_TITLE)
+
+
+CONSENT = (
+    "By submitting this form you agree to the harbour trust storing the details you give us so "
+    "that your comment can be published, and you may withdraw this consent at any time by "
+    "writing to the office, after which your data will be deleted within thirty days."
+)
+
+
+def test_everything_below_the_comment_form_is_dropped() -> None:
+    """Consent prose under a comment form is long and grammatical, yet never the article."""
+    reasons = _reasons(["Leave a Reply", "Your email address will not be published.", CONSENT])
+    assert reasons[CONSENT] == "after the comment form"
+    assert all(reasons[p] is None for p in DIRTY_BODY)
+
+
+def test_body_mentioning_comments_and_a_form_label_above_the_body_survive() -> None:
+    """Only a comment-form line after body prose ends the article; a body paragraph that opens
+    with the same words is prose, not the form's label."""
+    prose = (
+        "Leave a reply to the council by Friday, the mayor told residents, if you want your "
+        "views on the new sea wall to be read out at the public meeting next month."
+    )
+    page = "\n\n".join([DIRTY_TITLE, "Leave a comment", DIRTY_BODY[0], prose, *DIRTY_BODY[1:]])
+    out = clean_text(page, title=DIRTY_TITLE)
+    assert all(p in out for p in DIRTY_BODY)

@@ -58,6 +58,10 @@ STANDFIRST_MAX = 2  # at most this many kept paragraphs before a byline are a st
 BAD_TOLL = 80  # dev: 80 beat 50 on lead-3 precision (.917 vs .904)
 BAD_RUN_TOLL = 10  # each further paragraph of the same boilerplate box costs only this much
 SHORT_TOLL = 25
+# Paragraphs ending in a word-attached ellipsis ("... announced only in Ma...") are a widget's
+# cut excerpts only when a page has at least this many: one is a writer trailing off (dev: one
+# such gold paragraph on one page; a teaser list had five kept ones).
+ATTACHED_CUT_MIN = 3
 # Long cut teaser excerpts that fence a "related posts" list (_drop_between_teasers): two is
 # the least that can enclose anything.
 TEASER_LIST_MIN = 2
@@ -174,6 +178,9 @@ def _drop_truncated_excerpts(paras: list[_Para]) -> None:
     next to a full body: a text that is nothing but an excerpt is a feed's own teaser, which
     the feed source falls back to when the page fails (tests/test_web_sources.py)."""
     cut = [p for p in paras if p.reason is None and cues.TRUNCATED.search(p.text)]
+    attached = [p for p in paras if p.reason is None and cues.TRUNCATED_ATTACHED.search(p.text)]
+    if len(attached) >= ATTACHED_CUT_MIN:
+        cut += attached
     if not any(p.reason is None and p.kind == "good" and p not in cut for p in paras):
         return
     for p in cut:

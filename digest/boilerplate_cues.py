@@ -33,6 +33,8 @@ WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 URL = re.compile(r"(?:https?://|www\.)\S+|\b\S+@\S+\.\w{2,}\b", re.IGNORECASE)
 # A paragraph "reads as a sentence" if it ends like one (closing quotes/brackets allowed).
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+# A numbered list item ("1. ", "2) "), as under a "Most read" label.
+NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+\S")
 # List markers the page-to-text dump uses for <li>: "* " and "+ " (nested), also "- " and "• ".
 BULLET = re.compile(r"^\s*(?:[*+•·▪►-])(?:\s+|$)")
 

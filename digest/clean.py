@@ -98,6 +98,7 @@ def clean_paragraphs(text: str, *, title: str | None = None) -> list[tuple[str, 
             p.reason = _paragraph_reason(p, title_key)
         if p.reason is None:
             p.kind = _classify(p)
+    _drop_lists_under_nav_labels(paras)
     _drop_truncated_excerpts(paras)
     _drop_captions_next_to_credits(paras)
     page_layout.drop_captions_before_source(paras)
@@ -171,6 +172,26 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     if (cues.BIO.match(text) or cues.BOOK_PLUG.match(text)) and n <= CTA_MAX_WORDS:
         return "author bio"
     return None
+
+
+def _drop_lists_under_nav_labels(paras: list[_Para]) -> None:
+    """The list right under a navigation label ("Most Read", "Trending", "Related stories") is
+    that label's list of links, even when its items are whole sentences (dev: a numbered "Most
+    Read" list of headlines with their standfirsts was kept after the body). A label is a short
+    unpunctuated paragraph dropped for its navigation cue; the list is the run of numbered or
+    bulleted paragraphs directly below it."""
+    for i, p in enumerate(paras):
+        if not (
+            p.reason == "call to action / navigation"
+            and len(p.words) < CUE_SHORT_WORDS
+            and not cues.SENTENCE_END.search(p.text)
+        ):
+            continue
+        for q in paras[i + 1 :]:
+            if not (cues.NUMBERED.match(q.text) or cues.BULLET.match(q.text)):
+                break
+            if q.reason is None:
+                q.reason = "list under a navigation label"
 
 
 def _drop_truncated_excerpts(paras: list[_Para]) -> None:

@@ -93,3 +93,30 @@ def test_body_mentioning_comments_and_a_form_label_above_the_body_survive() -> N
     page = "\n\n".join([DIRTY_TITLE, "Leave a comment", DIRTY_BODY[0], prose, *DIRTY_BODY[1:]])
     out = clean_text(page, title=DIRTY_TITLE)
     assert all(p in out for p in DIRTY_BODY)
+
+
+MOST_READ = [
+    "1. The ferry strike is over after talks ran through the night. Both sides claim a win.",
+    "2. Why the old lighthouse keeps its lamp lit even though no ship needs it any more.",
+    "3. Ten years on, the town that lost its harbour has found a new way to earn a living.",
+]
+
+
+def test_numbered_list_under_a_most_read_label_is_dropped() -> None:
+    """Items under a navigation label are links to other stories, even as whole sentences."""
+    reasons = _reasons(["Most Read", *MOST_READ])
+    assert all(reasons[p] == "list under a navigation label" for p in MOST_READ)
+    assert all(reasons[p] is None for p in DIRTY_BODY)
+
+
+def test_numbered_steps_inside_the_body_are_kept() -> None:
+    """A numbered list introduced by body prose (not a navigation label) is the article's."""
+    intro = "The harbour trust gave three reasons for closing the slipway for the winter months:"
+    steps = [
+        "1. The concrete at the foot of the slipway has cracked and needs to cure before use.",
+        "2. The winch that hauls boats up the ramp failed its inspection in the autumn.",
+        "3. Storm surges have twice flooded the boat park since the wall was damaged.",
+    ]
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:2], intro, *steps, *DIRTY_BODY[2:]])
+    out = clean_text(page, title=DIRTY_TITLE)
+    assert all(step in out for step in steps)

@@ -199,11 +199,14 @@ PROMO_CODE = re.compile(
     re.IGNORECASE,
 )
 
-# The comment form under a post (WordPress and most blog engines print these lines): nothing
-# after it is the article, only comments, newsletter boxes and footers. English wording only.
+# The comment form or comment list under a post (WordPress and most blog engines print these
+# lines): nothing after it is the article, only comments, newsletter boxes and footers.
+# English wording only.
 COMMENT_FORM = re.compile(
     r"^(?:leave\s+a\s+(?:reply|comment)|post\s+a\s+comment|add\s+a\s+comment|"
-    r"your\s+email\s+address\s+will\s+not\s+be\s+published)\b",
+    r"your\s+email\s+address\s+will\s+not\s+be\s+published|"
+    # the comment list's header: '6 thoughts on "Title"', "12 comments on", "3 responses to"
+    r"\d+\s+(?:thoughts?|comments?|responses?|replies)\s+(?:on|to)\b)",
     re.IGNORECASE,
 )
 

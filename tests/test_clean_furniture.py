@@ -83,6 +83,18 @@ def test_everything_below_the_comment_form_is_dropped() -> None:
     assert all(reasons[p] is None for p in DIRTY_BODY)
 
 
+def test_comments_below_the_comment_list_header_are_dropped() -> None:
+    """A reader's comment is prose too; the list header ('3 thoughts on "Title"') ends the
+    article just as the form does."""
+    comment = (
+        "I grew up two streets from the quay and remember when the wall was last repaired, so "
+        "it is good to see the work done properly at last, thank you for writing about it."
+    )
+    reasons = _reasons([f'3 thoughts on "{DIRTY_TITLE}"', "Mary Jones", comment])
+    assert reasons[comment] == "after the comment form"
+    assert all(reasons[p] is None for p in DIRTY_BODY)
+
+
 def test_body_mentioning_comments_and_a_form_label_above_the_body_survive() -> None:
     """Only a comment-form line after body prose ends the article; a body paragraph that opens
     with the same words is prose, not the form's label."""

@@ -138,20 +138,11 @@ def format_table(rows: list[Row]) -> str:
     head += ["ms/article"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        cells = [
-            r.dataset,
-            r.method,
-            str(r.k),
-            str(r.articles),
-            f"{r.rouge1:.2f}",
-            f"{r.rouge2:.2f}",
-            f"{r.rougeLsum:.2f}",
-        ]
+        cells = [r.dataset, r.method, str(r.k), str(r.articles),
+                 f"{r.rouge1:.2f}", f"{r.rouge2:.2f}", f"{r.rougeLsum:.2f}"]
         if sel:
-            cells += [
-                "-" if r.precision is None else f"{r.precision:.1f}",
-                "-" if r.recall is None else f"{r.recall:.1f}",
-            ]
+            cells += ["-" if r.precision is None else f"{r.precision:.1f}",
+                      "-" if r.recall is None else f"{r.recall:.1f}"]
         cells.append(f"{r.ms_per_article:.2f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

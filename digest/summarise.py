@@ -24,14 +24,7 @@ from digest.sentences import split_sentences
 log = logging.getLogger(__name__)
 
 SUMY_METHODS = (
-    "lexrank",
-    "textrank",
-    "lsa",
-    "luhn",
-    "edmundson",
-    "kl",
-    "sumbasic",
-    "reduction",
+    "lexrank", "textrank", "lsa", "luhn", "edmundson", "kl", "sumbasic", "reduction",
 )
 METHODS = ("default", "lead", *SUMY_METHODS)
 
@@ -40,19 +33,8 @@ METHODS = ("default", "lead", *SUMY_METHODS)
 # baseline. Bonus words are the title's content words (falling back to the article's most
 # frequent content words when there is no title); null words are sumy's English stop words.
 _EDMUNDSON_STIGMA = (
-    "click",
-    "subscribe",
-    "newsletter",
-    "advertisement",
-    "copyright",
-    "cookies",
-    "share",
-    "follow",
-    "comments",
-    "reportedly",
-    "allegedly",
-    "perhaps",
-    "maybe",
+    "click", "subscribe", "newsletter", "advertisement", "copyright", "cookies", "share",
+    "follow", "comments", "reportedly", "allegedly", "perhaps", "maybe",
 )
 _EDMUNDSON_BONUS_FALLBACK = 10  # top-N frequent content words when no title is given
 _WORDRE = re.compile(r"[^\W\d_](?:[^\W\d_]|['-])*")
@@ -131,12 +113,8 @@ def _sumy() -> dict[str, Any]:
     stemmer = Stemmer("english")
     stop = get_stop_words("english")
     classes = {
-        "lexrank": LexRankSummarizer,
-        "textrank": TextRankSummarizer,
-        "lsa": LsaSummarizer,
-        "luhn": LuhnSummarizer,
-        "kl": KLSummarizer,
-        "sumbasic": SumBasicSummarizer,
+        "lexrank": LexRankSummarizer, "textrank": TextRankSummarizer, "lsa": LsaSummarizer,
+        "luhn": LuhnSummarizer, "kl": KLSummarizer, "sumbasic": SumBasicSummarizer,
         "reduction": ReductionSummarizer,
     }
     summarizers = {}
@@ -145,13 +123,8 @@ def _sumy() -> dict[str, Any]:
         s.stop_words = stop
         summarizers[name] = s
     return {
-        "summarizers": summarizers,
-        "edmundson": EdmundsonSummarizer,
-        "stemmer": stemmer,
-        "stop": stop,
-        "doc": ObjectDocumentModel,
-        "para": Paragraph,
-        "sent": Sentence,
+        "summarizers": summarizers, "edmundson": EdmundsonSummarizer, "stemmer": stemmer,
+        "stop": stop, "doc": ObjectDocumentModel, "para": Paragraph, "sent": Sentence,
         "tokenizer": _Tokenizer(),
     }
 

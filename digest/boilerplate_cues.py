@@ -33,6 +33,8 @@ WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 URL = re.compile(r"(?:https?://|www\.)\S+|\b\S+@\S+\.\w{2,}\b", re.IGNORECASE)
 # A paragraph "reads as a sentence" if it ends like one (closing quotes/brackets allowed).
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+# A numbered list item ("1. ", "2) "), as under a "Most read" label.
+NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+\S")
 # List markers the page-to-text dump uses for <li>: "* " and "+ " (nested), also "- " and "• ".
 BULLET = re.compile(r"^\s*(?:[*+•·▪►-])(?:\s+|$)")
 
@@ -166,11 +168,45 @@ CLICK_START = re.compile(
 # An excerpt cut by a teaser widget ends with an ellipsis set off by a space or in brackets
 # ("... um plano paralelo para …", "[…]"); prose trailing off attaches it to the word ("so…").
 TRUNCATED = re.compile(r"(?:\s(?:…|\.\.\.)|\[(?:…|\.\.\.)\])[\"'”’)\]]*$")
+# The same cut made mid-word ("... Active Noise Cancellat..."): the ellipsis attached to the last
+# word. Prose trailing off looks the same ("so..."), so clean.py needs several on one page.
+TRUNCATED_ATTACHED = re.compile(r"[^\s.…](?:…|\.\.\.)[\"'”’)\]]*$")
 SECOND_PERSON = re.compile(r"\b(?:you|your|you['’](?:re|ll|ve))\b", re.IGNORECASE)
 # The site talking about itself ("our journalism", "our newsletter", "this site").
 SITE_VOICE = re.compile(
     r"\b(?:our|this)\s+(?:site|website|journalism|newsletters?|reporting|readers|app|"
     r"newsroom|coverage|community|partners|team)\b",
+    re.IGNORECASE,
+)
+
+# --- End-of-article furniture: how to reach the author or the site, and offers.
+# Follow/contact calls to action: "Follow us on Twitter @Site", "Email Jane Roe at ... or follow
+# her @jroe", "Jane Roe may be reached at ...". The follow verb must open a sentence (an
+# imperative: reported speech has a subject before it, a quoted "Follow me," a quote mark) or be
+# followed by a social @handle; the contact verb must open a sentence and address a named person.
+_HANDLE = r"@[A-Za-z0-9_]{2,}"
+CONTACT_CTA = re.compile(
+    r"(?:^|[.!?]\s+)(?i:follow)\s+(?i:us|him|her|me|them)\b"
+    rf"|\b(?i:follow)\s+(?i:us|him|her|me|them)\s+(?:(?i:on|at)\s+\w+\s+)?{_HANDLE}"
+    r"|(?:^|[.!?]\s+)(?i:e-?mail|contact|write\s+to)\s+(?:[A-Z][\w'’-]+\s+){1,3}(?i:at)\b"
+    r"|\b(?i:may|can)\s+be\s+(?i:reached|contacted)\s+at\b"
+)
+# Promo codes: "Use the code "SAVE10"", "with promo code X". Offers are adverts whatever else
+# the paragraph says.
+PROMO_CODE = re.compile(
+    r"\b(?:promo|promotional|coupon|discount|voucher|referral)\s+code\b"
+    r"|\b(?:use|enter|apply|quote)\s+(?:the\s+)?(?:promo\s+)?code\b",
+    re.IGNORECASE,
+)
+
+# The comment form or comment list under a post (WordPress and most blog engines print these
+# lines): nothing after it is the article, only comments, newsletter boxes and footers.
+# English wording only.
+COMMENT_FORM = re.compile(
+    r"^(?:leave\s+a\s+(?:reply|comment)|post\s+a\s+comment|add\s+a\s+comment|"
+    r"your\s+email\s+address\s+will\s+not\s+be\s+published|"
+    # the comment list's header: '6 thoughts on "Title"', "12 comments on", "3 responses to"
+    r"\d+\s+(?:thoughts?|comments?|responses?|replies)\s+(?:on|to)\b)",
     re.IGNORECASE,
 )
 
@@ -210,6 +246,14 @@ _ROLE = (
     r"author|analyst|fellow|intern|freelancer)"
 )
 _NAME = r"(?:(?!The\b|This\b|It\b)[A-Z][\w.'’-]+\s+){1,4}"
+# A book plug under the story: "Jane Roe's book about X, "Title" (Publisher, 2018; ...), is out
+# now." A possessive name + "book" opening the paragraph, and a publisher-and-year parenthesis;
+# body prose citing a book has the parenthesis but not the possessive opening, or vice versa.
+BOOK_PLUG = re.compile(
+    r"^(?:[A-Z][\w.'’-]+\s+){0,3}[A-Z][\w.-]+['’]s?\s+(?:\w+\s+){0,2}books?\b"
+    r".*\([^()]*\b(?:1[89]|20)\d{2}\b[^()]*\)",
+    re.DOTALL,
+)
 BIO = re.compile(
     rf"^(?:{_NAME}|I\s+am\s+|I['’]m\s+)(?:(?:is|was|has\s+been)\s+)?(?:an?|the)\s+"
     rf"(?:[\w,-]+\s+){{0,4}}{_ROLE}\b"

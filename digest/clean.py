@@ -43,6 +43,10 @@ NEARGOOD_STOPWORDS = 0.25
 CUE_SHORT_WORDS = 15
 CUE_DENSITY = 0.08
 CTA_MAX_WORDS = 45  # imperative + "you/your" openers longer than this are treated as prose
+# A promo-code offer addressed to the reader is an advert at any length up to this; an offer
+# box runs longer than one call to action (dev: the one such box, pitch + code + product blurb,
+# had 57 words), and 90 (two CTA_MAX_WORDS) still stops short of a body paragraph about codes.
+PROMO_MAX_WORDS = 90
 MENU_BULLET_WORDS = 12  # bullets shorter than this are menu/related-link items
 CAPS_MAX_WORDS = 10  # ALL CAPS buttons and section labels; longer caps text is rare either way
 CAPS_SHARE = 0.7  # share of uppercase among letters
@@ -54,6 +58,13 @@ STANDFIRST_MAX = 2  # at most this many kept paragraphs before a byline are a st
 BAD_TOLL = 80  # dev: 80 beat 50 on lead-3 precision (.917 vs .904)
 BAD_RUN_TOLL = 10  # each further paragraph of the same boilerplate box costs only this much
 SHORT_TOLL = 25
+# Paragraphs ending in a word-attached ellipsis ("... announced only in Ma...") are a widget's
+# cut excerpts only when a page has at least this many: one is a writer trailing off (dev: one
+# such gold paragraph on one page; a teaser list had five kept ones).
+ATTACHED_CUT_MIN = 3
+# Long cut teaser excerpts that fence a "related posts" list (_drop_between_teasers): two is
+# the least that can enclose anything.
+TEASER_LIST_MIN = 2
 NEAR_DUP = 0.9  # token-set Jaccard above which two paragraphs are one repeated block
 
 
@@ -87,10 +98,13 @@ def clean_paragraphs(text: str, *, title: str | None = None) -> list[tuple[str, 
             p.reason = _paragraph_reason(p, title_key)
         if p.reason is None:
             p.kind = _classify(p)
+    _drop_lists_under_nav_labels(paras)
     _drop_truncated_excerpts(paras)
     _drop_captions_next_to_credits(paras)
     page_layout.drop_captions_before_source(paras)
     page_layout.drop_teaser_cards(paras)
+    _drop_between_teasers(paras)  # after the fenced cards, which may mark the page's own item
+    _drop_after_comment_form(paras)
     _keep_main_region(paras)
     _drop_standfirst_before_byline(paras)
     _apply_context(paras)
@@ -145,11 +159,39 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
         or cues.SITE_VOICE.search(text)
     ):
         return "call to action / navigation"
+    if n <= CTA_MAX_WORDS and cues.CONTACT_CTA.search(text):
+        return "follow/contact call to action"
+    if (
+        n <= PROMO_MAX_WORDS
+        and cues.PROMO_CODE.search(text)
+        and (cues.IMPERATIVE_START.match(text) or cues.SECOND_PERSON.search(text))
+    ):
+        return "promo code offer"
     if n < CUE_SHORT_WORDS and (cues.BYLINE.match(text) or cues.DATE.search(text)):
         return "byline/date"
-    if cues.BIO.match(text) and n <= CTA_MAX_WORDS:
+    if (cues.BIO.match(text) or cues.BOOK_PLUG.match(text)) and n <= CTA_MAX_WORDS:
         return "author bio"
     return None
+
+
+def _drop_lists_under_nav_labels(paras: list[_Para]) -> None:
+    """The list right under a navigation label ("Most Read", "Trending", "Related stories") is
+    that label's list of links, even when its items are whole sentences (dev: a numbered "Most
+    Read" list of headlines with their standfirsts was kept after the body). A label is a short
+    unpunctuated paragraph dropped for its navigation cue; the list is the run of numbered or
+    bulleted paragraphs directly below it."""
+    for i, p in enumerate(paras):
+        if not (
+            p.reason == "call to action / navigation"
+            and len(p.words) < CUE_SHORT_WORDS
+            and not cues.SENTENCE_END.search(p.text)
+        ):
+            continue
+        for q in paras[i + 1 :]:
+            if not (cues.NUMBERED.match(q.text) or cues.BULLET.match(q.text)):
+                break
+            if q.reason is None:
+                q.reason = "list under a navigation label"
 
 
 def _drop_truncated_excerpts(paras: list[_Para]) -> None:
@@ -157,9 +199,49 @@ def _drop_truncated_excerpts(paras: list[_Para]) -> None:
     next to a full body: a text that is nothing but an excerpt is a feed's own teaser, which
     the feed source falls back to when the page fails (tests/test_web_sources.py)."""
     cut = [p for p in paras if p.reason is None and cues.TRUNCATED.search(p.text)]
-    if any(p.reason is None and p.kind == "good" and p not in cut for p in paras):
-        for p in cut:
-            p.reason = "truncated teaser excerpt"
+    attached = [p for p in paras if p.reason is None and cues.TRUNCATED_ATTACHED.search(p.text)]
+    if len(attached) >= ATTACHED_CUT_MIN:
+        cut += attached
+    if not any(p.reason is None and p.kind == "good" and p not in cut for p in paras):
+        return
+    for p in cut:
+        p.reason = "truncated teaser excerpt"
+
+
+def _drop_between_teasers(paras: list[_Para]) -> None:
+    """Paragraphs between two cut teaser excerpts are cards of the same "related posts" list:
+    a card whose excerpt is short enough to be printed whole is not cut, so it looks like body
+    prose, but it sits among its cut siblings (dev: an HTML page whose related-post cards came
+    through trafilatura, three cut and three whole ones after a one-paragraph body)."""
+    # Only long cut excerpts fence a list: a widget cuts at a fixed, generous length, while a
+    # blogger's short "But here's the thing …" lines are style inside a body (dev).
+    cut = [
+        i
+        for i, p in enumerate(paras)
+        if p.reason == "truncated teaser excerpt" and p.kind == "good"
+    ]
+    if len(cut) < TEASER_LIST_MIN:
+        return
+    for p in paras[cut[0] + 1 : cut[-1]]:
+        if p.reason is None:
+            p.reason = "between teaser excerpts"
+
+
+def _drop_after_comment_form(paras: list[_Para]) -> None:
+    """A comment form ("Leave a Reply", "Your email address will not be published") ends the
+    article: below it come comments, consent text and newsletter boxes, whose long grammatical
+    paragraphs otherwise extend the main region (dev: a page's data-consent prose under its
+    comment form was kept). Only after body prose, so a form label above the body is ignored;
+    a good (long prose) paragraph is never the form, whatever its first words."""
+    seen_body = False
+    for i, p in enumerate(paras):
+        if p.reason is None and p.kind == "good":
+            seen_body = True
+        elif seen_body and cues.COMMENT_FORM.match(p.text):
+            for q in paras[i + 1 :]:
+                if q.reason is None:
+                    q.reason = "after the comment form"
+            return
 
 
 def _is_credit_line(p: _Para) -> bool:

@@ -137,7 +137,7 @@ def store(
     # it; its delivery rows are created in the same transaction (deliver.py).
     email = render_email(digest, name=name, subject=subject, env=env, config=config)
     articles = [b.article for b in digest.briefs] + list(found.folded)
-    state.add_pending(
+    record = state.add_pending(
         rendered,
         created_at=digest.generated_at,
         included=[(a.uid, a.source, a.name, a.title) for a in articles],
@@ -149,7 +149,7 @@ def store(
     # Only now are the feeds' validators kept; kept earlier, a crash in between would turn the
     # next conditional GET into a 304 and lose the items.
     found.remote.commit()
-    return next(r for r in state.pending() if r.name == name)
+    return record
 
 
 def summarise_all(

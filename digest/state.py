@@ -157,8 +157,8 @@ class State:
         sources: int,
         slot: str | None = None,
         on_store: Callable[[sqlite3.Connection, int], None] | None = None,
-    ) -> int:
-        """Store a rendered digest and claim its articles, atomically.
+    ) -> DigestRecord:
+        """Store a rendered digest and claim its articles, atomically; return its record.
 
         on_store(db, digest_id) runs in the same transaction, for what must be stored with the
         digest or not at all (deliver.py: the email copy and one delivery row per recipient).
@@ -195,7 +195,16 @@ class State:
             )
             if on_store is not None:
                 on_store(db, digest_id)
-        return digest_id
+        return DigestRecord(
+            id=digest_id,
+            name=rendered.name,
+            created_at=created_at,
+            slot=slot,
+            status="pending",
+            articles=len(included),
+            sources=sources,
+            rendered=rendered,
+        )
 
     def mark_written(self, digest_id: int) -> None:
         with self.transaction() as db:

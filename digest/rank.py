@@ -1,6 +1,7 @@
 """Our `default` extractive scorer for news: lead prior + centrality + title, then MMR.
 
-score(i) = (exp(-pos(i) / TAU) + W_CEN * centrality(i) + W_TITLE * title_sim(i)) * length(i)
+score(i) = (exp(-pos(i) / TAU) + W_CEN * centrality(i) + W_TITLE * title_sim(i)
+            + W_FIGURES * figures(i)) * length(i)
 
 * pos(i): index of sentence i among the *eligible* sentences (>= MIN_WORDS words), so bylines,
   "PUBLISHED: 12:00" stamps and other short fragments before the lead neither get picked nor push
@@ -10,6 +11,10 @@ score(i) = (exp(-pos(i) / TAU) + W_CEN * centrality(i) + W_TITLE * title_sim(i))
   tf_i . tf_j over (log|i| + log|j|), i.e. a dot product that grows with sentence length (it
   favours informative sentences) but is damped by the log of their lengths.
 * title_sim(i): tf-idf cosine with the title when one is given (0 otherwise).
+* figures(i): min(number of figures in the sentence, 3) / 3. A figure is a run of digits ("14",
+  "£2,100", "13%", "2015"): news summaries state the facts a story turns on (an age, a count, a
+  sum, a date), and sentences that carry them are more often worth a brief than the scene-setting
+  around them.
 * length(i): min(1, LONG_WORDS / words(i)): ROUGE F1 punishes very long sentences, and the longest
   "sentences" in scraped news are usually image captions run together by the page layout.
 * Selection: MMR (score minus MMR * the largest cosine with an already ranked sentence), then
@@ -30,7 +35,12 @@ relative to the article's median, penalties for quotes and questions and a centr
 with k/n did not move the frontier (tf-idf cosine centrality at 0.8 instead of Reduction's at 0.5
 gave CNN/DM 41.54, BBC 63.69: a small BBC gain, with CNN/DM odd rows 0.2 lower, not taken), and
 within each set the articles where the brief covers a larger share of the article do not prefer
-centrality more, so a k/n switch would only recognise the dataset.
+centrality more, so a k/n switch would only recognise the dataset. Per article, pure centrality
+beats the lead on 18% of cnndm_dev and 88% of bbc_dev, and within each set no property of the
+text predicts which (Spearman |rho| <= 0.25 for sentence count, length, k/n, paragraphs, quotes,
+how central the lead is). A switch on "has a headline" would also only recognise the dataset
+(cnndm_dev has none), and in use every article has one, so it would hand every real story to the
+BBC-style ranking.
 """
 
 from __future__ import annotations
@@ -62,6 +72,13 @@ W_CEN = 0.5
 # W_TITLE: title cosine is in [0, 1] like the others; equal weight to the prior. BBC +1 ROUGE-1
 # at 1.0, flat from 1 to 2, slightly worse at 4. (cnndm_dev has no titles.)
 W_TITLE = 1.0
+# W_FIGURES: weight of the figures bonus (in [0, 1]). Flat from 0.2 to 0.4 on both dev sets
+# (cnndm_dev R-1 41.51 -> 41.66-41.67, bbc_dev 62.04 -> 62.16-62.21, with gains on the even and
+# the odd cnndm rows alike), so the middle; from 0.5 it starts to prefer number-heavy lines
+# (scores, tables) and loses on both, ~0.1 R-1 per 0.1 of weight.
+W_FIGURES = 0.3
+# At most this many figures count: a results table or a list of scores is not 5x as newsworthy.
+_FIGURES_CAP = 3.0
 # LONG_WORDS: sentences longer than this many words are scaled down by LONG_WORDS / words. CNN/DM
 # lead sentences have a median of 28 words (75th percentile 36); 35 gained ~0.5 ROUGE-1 on CNN/DM
 # over no penalty and cost BBC ~0.5; 28 was no better on CNN/DM.
@@ -79,6 +96,7 @@ MMR = 0.3
 _DENSE_MAX_WORK = 500_000
 
 _WORD = re.compile(r"[^\W_]+")
+_FIGURE = re.compile(r"\d[\d,.:]*")
 # Function words plus reporting verbs ("said", "says") and honorifics, which news repeats in
 # every sentence and which would otherwise dominate the shared-term counts.
 _STOP = frozenset(
@@ -115,15 +133,19 @@ def _term(w: str) -> str:
     return t
 
 
-def _terms(sentences: Sequence[str]) -> tuple[np.ndarray, list[int], list[int], dict[str, int]]:
-    """Word counts, and (sentence, term id) per content-word occurrence, in one pass."""
+def _terms(
+    sentences: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray, list[int], list[int], dict[str, int]]:
+    """Word and figure counts, and (sentence, term id) per content-word occurrence, in one pass."""
     nwords = np.empty(len(sentences))
+    nfigures = np.empty(len(sentences))
     sids: list[int] = []
     tids: list[int] = []
     vocab: dict[str, int] = {}
     for i, s in enumerate(sentences):
         words = _WORD.findall(s.lower())
         nwords[i] = len(words)
+        nfigures[i] = len(_FIGURE.findall(s))
         for w in words:
             t = _term(w)
             if t:
@@ -132,7 +154,7 @@ def _terms(sentences: Sequence[str]) -> tuple[np.ndarray, list[int], list[int], 
                     j = vocab[t] = len(vocab)
                 sids.append(i)
                 tids.append(j)
-    return nwords, sids, tids, vocab
+    return nwords, nfigures, sids, tids, vocab
 
 
 def _gram(
@@ -165,7 +187,7 @@ def _gram(
 def score(sentences: Sequence[str], title: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return (scores, cosine similarity matrix); ineligible sentences score -inf."""
     n = len(sentences)
-    nwords, sids, tids, vocab = _terms(sentences)
+    nwords, nfigures, sids, tids, vocab = _terms(sentences)
     v = max(len(vocab), 1)
     # Term counts as a sparse (row, col, count) list: unique (sentence, term) codes.
     codes, counts = np.unique(
@@ -193,7 +215,8 @@ def score(sentences: Sequence[str], title: str | None = None) -> tuple[np.ndarra
 
     eligible = nwords >= MIN_WORDS
     pos = np.maximum(np.cumsum(eligible) - 1.0, 0.0)
-    base = np.exp(-pos / TAU) + W_CEN * cen
+    figures = np.minimum(nfigures, _FIGURES_CAP) / _FIGURES_CAP
+    base = np.exp(-pos / TAU) + W_CEN * cen + W_FIGURES * figures
     if title:
         tvec = np.zeros(v)
         for t in filter(None, map(_term, _WORD.findall(title.lower()))):

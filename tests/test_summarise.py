@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from digest.select import is_dangling
@@ -161,11 +163,32 @@ def test_rank_scores_match_a_plain_dense_computation() -> None:
     )
     nwords = np.array([len(rank._WORD.findall(s)) for s in sents], dtype=float)
     pos = np.arange(len(sents), dtype=float)  # every test sentence is eligible
+    # Figures: runs of digits, at most 3 counted ("2015" in one sentence of the article).
+    figures = np.array([min(len(re.findall(r"\d[\d,.:]*", s)), 3) / 3 for s in sents])
+    assert figures.any()
     want = (
-        np.exp(-pos / rank.TAU) + rank.W_CEN * cen + rank.W_TITLE * x @ tvec / np.linalg.norm(tvec)
+        np.exp(-pos / rank.TAU)
+        + rank.W_CEN * cen
+        + rank.W_TITLE * x @ tvec / np.linalg.norm(tvec)
+        + rank.W_FIGURES * figures
     )
     want *= np.minimum(1.0, rank.LONG_WORDS / nwords)
     assert np.allclose(sc, want) and np.allclose(sim, cos)
+
+
+def test_a_sentence_stating_figures_outranks_the_same_sentence_without() -> None:
+    from digest import rank
+
+    plain = "The council said the repairs to the bridge would take several months to finish."
+    facts = "The council said the repairs to the bridge would take 14 months and cost £2,100,000."
+    filler = [
+        "Residents of the town gathered at the hall on Monday evening to hear the plans.",
+        "Many of them asked why the work had not started before the winter storms arrived.",
+    ]
+    sc, _ = rank.score([*filler, plain, facts])
+    sc_swapped, _ = rank.score([*filler, facts, plain])
+    # Same position, same words apart from the figures: the one with figures scores higher.
+    assert sc[3] > sc_swapped[3] and sc_swapped[2] > sc[2]
 
 
 def test_pick_computes_words_lazily_with_the_same_result() -> None:

@@ -52,9 +52,9 @@ HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _REDIRECTS = (301, 302, 303, 307, 308)  # not 304, which httpx's is_redirect counts as one
 
-# Why an address is not public, most specific first: 127.0.0.1 is also "private" to ipaddress,
-# and 169.254.169.254 is both link-local and private.
-_ADDRESS_KINDS = ("unspecified", "loopback", "link_local", "multicast", "private", "reserved")
+# Why an address is not public, most specific first: to ipaddress, 127.0.0.1, 169.254.169.254
+# and 240.0.0.1 are all "private" too.
+_ADDRESS_KINDS = ("unspecified", "loopback", "link_local", "multicast", "reserved", "private")
 _PRIVATE_HINT = (
     "links and redirects may lead only to public addresses or to the source's own host; "
     "set fetch.allow_private_links: true if you trust your sources"

@@ -233,6 +233,10 @@ class Fetch(_Model):
     max_bytes: int = Field(5_000_000, gt=0, description="Larger responses are cut off and skipped.")
     user_agent: str = USER_AGENT
     per_host_concurrency: int = Field(2, ge=1, le=16)
+    allow_private_links: bool = Field(
+        False,
+        description="Let links in feeds, and redirects, lead to private and loopback addresses.",
+    )
 
 
 class Config(_Model):
@@ -335,6 +339,9 @@ def _describe(err: dict) -> str:
         msg = "must not be empty"
     elif kind == "missing":
         msg = "required key is missing"
+    elif kind in ("bool_parsing", "bool_type"):
+        value = err.get("input")
+        msg = "must be true or false" + ("" if value is None else f", not {value!r}")
     elif kind == "extra_forbidden":
         parent = _known_keys(err["loc"][:-1])
         close = difflib.get_close_matches(str(err["loc"][-1]), parent, n=1)

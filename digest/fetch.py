@@ -6,6 +6,14 @@ hops, and the body read as a stream and cut off at `max_bytes` (after decompress
 gzip bomb is caught too). Concurrency is bounded twice: `per_host_concurrency` requests per host,
 and MAX_CONNECTIONS in all, because runs share one Fetcher across threads.
 
+URLs in config.yaml are trusted; URLs found in content (a feed item's link) are not: a hostile
+feed must not make us GET cloud metadata (169.254.169.254), an admin port on 127.0.0.1 or a host
+on the LAN. So every hop of every GET, redirects included, is refused when its host resolves to
+an address that is not public (loopback, private, link-local, multicast, unspecified, reserved,
+shared) -- unless it is the host of the trusted config URL the request started from (a feed on
+an intranet host may link to its own pages), or fetch.allow_private_links is on. The check runs
+before connecting, on every address the name resolves to.
+
 Failures raise FetchError (a SourceError) with a one-line reason that names the URL; the caller
 decides whether it fails one item or a whole source. 410 Gone raises its own subclass, because
 a source that is gone is deactivated rather than retried.
@@ -13,8 +21,10 @@ a source that is gone is deactivated rather than retried.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
+import socket
 import threading
 import time
 from collections import defaultdict
@@ -41,6 +51,14 @@ FEED_ACCEPT = (
 HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _REDIRECTS = (301, 302, 303, 307, 308)  # not 304, which httpx's is_redirect counts as one
+
+# Why an address is not public, most specific first: to ipaddress, 127.0.0.1, 169.254.169.254
+# and 240.0.0.1 are all "private" too.
+_ADDRESS_KINDS = ("unspecified", "loopback", "link_local", "multicast", "reserved", "private")
+_PRIVATE_HINT = (
+    "links and redirects may lead only to public addresses or to the source's own host; "
+    "set fetch.allow_private_links: true if you trust your sources"
+)
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 
@@ -102,6 +120,39 @@ def check_scheme(url: str) -> None:
         )
 
 
+def address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """What makes `address` off-limits to links from content ("loopback", "private", ...), or
+    None when it is a public address."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1 reaches 127.0.0.1
+    for kind in _ADDRESS_KINDS:
+        if getattr(address, f"is_{kind}"):
+            return kind.replace("_", "-")
+    # The rest of the special-purpose ranges, e.g. 100.64.0.0/10, where one cloud keeps its
+    # metadata service (100.100.100.200).
+    return None if address.is_global else "non-public"
+
+
+def private_address(host: str) -> tuple[str, str] | None:
+    """(kind, address) for the first address `host` resolves to that is not public; None when
+    every one is public. Literal IPs in any form the OS accepts ("127.1", "2130706433") are
+    classified as the OS reads them. Raises OSError when the name does not resolve."""
+    for *_, sockaddr in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM):
+        address = ipaddress.ip_address(sockaddr[0])
+        kind = address_kind(address)
+        if kind:
+            return kind, str(address)
+    return None
+
+
+def _host(url: str) -> str:
+    """The host httpx will connect to (its own parser, so no parser mismatch), ASCII, lowercase."""
+    try:
+        return httpx.URL(url).raw_host.decode("ascii").lower().rstrip(".")
+    except httpx.InvalidURL as exc:
+        raise FetchError(f"cannot fetch {url}: {exc}", url=url) from None
+
+
 class Fetcher:
     """One HTTP client for a run; thread-safe. Use as a context manager, or call close()."""
 
@@ -135,20 +186,28 @@ class Fetcher:
         accept: str = HTML_ACCEPT,
         etag: str | None = None,
         last_modified: str | None = None,
+        linked_from: str | None = None,
     ) -> Response:
-        """GET url. With etag/last_modified it is a conditional GET and may return a 304."""
+        """GET url. With etag/last_modified it is a conditional GET and may return a 304.
+
+        `linked_from` is the trusted URL (from config.yaml) whose content gave us `url`, such as
+        the feed an item's link came from; leave it out only when `url` is from config.yaml.
+        Only that trusted URL's host may be at a non-public address (see the module docstring).
+        """
+        trusted_host = _host(linked_from or url)
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        current = url
+        current, previous = url, None
         for _hop in range(MAX_REDIRECTS + 1):
             check_scheme(current)
             try:
+                self._check_address(current, redirected_from=previous, trusted_host=trusted_host)
                 with self._slot(current), self._client.stream("GET", current, headers=headers) as r:
                     if r.status_code in _REDIRECTS and "location" in r.headers:
-                        current = urljoin(current, r.headers["location"])
+                        previous, current = current, urljoin(current, r.headers["location"])
                         logger.debug("%s redirects to %s", url, current)
                         continue
                     return self._read(current, r)
@@ -166,6 +225,27 @@ class Fetcher:
             url=url,
             hint="the site may be redirecting in a loop",
         )
+
+    def _check_address(self, url: str, *, redirected_from: str | None, trusted_host: str) -> None:
+        """Refuse `url` before connecting if its host is neither public nor trusted."""
+        host = _host(url)
+        if self.config.allow_private_links or host == trusted_host:
+            return
+        try:
+            found = private_address(host)
+        except (OSError, UnicodeError) as exc:  # socket.gaierror; a label too long for IDNA
+            raise FetchError(
+                f"cannot fetch {url}: cannot resolve {host} ({exc})", url=url
+            ) from None
+        if found:
+            kind, address = found
+            what = f"redirect from {redirected_from} to" if redirected_from else "link to"
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise FetchError(
+                f"refused {what} {url}: it points to {article} {kind} address {address}",
+                url=url,
+                hint=_PRIVATE_HINT,
+            )
 
     @contextmanager
     def _slot(self, url: str) -> Iterator[None]:

@@ -104,6 +104,19 @@ def test_feed_url_must_be_http(tmp_path):
     assert found == ["sources[0].url: 'file:///etc' is not an http(s) URL"]
 
 
+def test_allow_private_links_is_off_unless_set_to_a_boolean(tmp_path):
+    (tmp_path / "articles").mkdir()
+    assert (
+        parse_config({"sources": [folder()]}, base_dir=tmp_path).fetch.allow_private_links is False
+    )
+    config = parse_config(
+        {"sources": [folder()], "fetch": {"allow_private_links": True}}, base_dir=tmp_path
+    )
+    assert config.fetch.allow_private_links is True
+    found = problems(tmp_path, {"sources": [folder()], "fetch": {"allow_private_links": "maybe"}})
+    assert found == ["fetch.allow_private_links: must be true or false, not 'maybe'"]
+
+
 def test_email_recipients_are_validated_without_dns(tmp_path):
     (tmp_path / "articles").mkdir()
     found = problems(

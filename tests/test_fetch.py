@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import threading
 import time
 
@@ -11,7 +12,14 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from digest.config import Fetch
-from digest.fetch import MAX_REDIRECTS, Fetcher, FetchError, Gone
+from digest.fetch import (
+    MAX_REDIRECTS,
+    Fetcher,
+    FetchError,
+    Gone,
+    address_kind,
+    private_address,
+)
 
 
 @pytest.fixture
@@ -152,3 +160,122 @@ def test_per_host_limit_holds_under_concurrency() -> None:
         server.clear()
         server.stop()
     assert peak == 2
+
+
+# Links from content (a feed item's link) and redirects may not lead to non-public addresses,
+# except on the trusted config URL's own host. The test server listens on loopback, which is
+# exactly such an address: "localhost" is the trusted host below, and 127.0.0.1 is the same
+# server under another name, so a refused request there would otherwise succeed.
+
+
+def loopback_url(httpserver: HTTPServer, path: str) -> str:
+    return f"http://127.0.0.1:{httpserver.port}{path}"
+
+
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("127.255.0.9", "loopback"),
+        ("::1", "loopback"),
+        ("10.0.0.5", "private"),
+        ("172.16.3.4", "private"),
+        ("192.168.1.1", "private"),
+        ("fd12:3456::1", "private"),  # IPv6 unique local (ULA)
+        ("169.254.169.254", "link-local"),  # cloud metadata
+        ("fe80::1", "link-local"),
+        ("224.0.0.1", "multicast"),
+        ("ff02::1", "multicast"),
+        ("0.0.0.0", "unspecified"),
+        ("::", "unspecified"),
+        ("240.0.0.1", "reserved"),
+        ("100.100.100.200", "non-public"),  # shared address space; a metadata service lives here
+        ("::ffff:127.0.0.1", "loopback"),  # IPv4-mapped IPv6
+        ("::ffff:10.1.2.3", "private"),
+        ("::ffff:169.254.169.254", "link-local"),
+        ("93.184.216.34", None),
+        ("8.8.8.8", None),
+        ("2606:4700:4700::1111", None),
+        ("::ffff:93.184.216.34", None),
+    ],
+)
+def test_address_kind(address: str, kind: str | None) -> None:
+    assert address_kind(ipaddress.ip_address(address)) == kind
+
+
+@pytest.mark.parametrize(
+    ("host", "found"),
+    [
+        ("localhost", ("loopback", "127.0.0.1")),
+        (
+            "127.1",
+            ("loopback", "127.0.0.1"),
+        ),  # short forms the OS accepts are read as it reads them
+        ("2130706433", ("loopback", "127.0.0.1")),
+        # str() of a mapped address varies by Python version (3.11: "::ffff:a00:1").
+        ("::ffff:10.0.0.1", ("private", str(ipaddress.ip_address("::ffff:10.0.0.1")))),
+        ("93.184.216.34", None),
+    ],
+)
+def test_private_address_resolves_the_host(host: str, found) -> None:
+    assert private_address(host) == found
+
+
+def test_a_link_to_a_private_address_is_refused_before_connecting(httpserver: HTTPServer) -> None:
+    feed = httpserver.url_for("/rss")
+    # A long timeout: if the fetcher tried to connect to the unroutable address, this would hang.
+    with Fetcher(Fetch(timeout=5)) as fetcher:
+        started = time.monotonic()
+        with pytest.raises(FetchError) as err:
+            fetcher.get("http://10.255.255.1/admin", linked_from=feed)
+    assert time.monotonic() - started < 0.5
+    assert str(err.value).startswith(
+        "refused link to http://10.255.255.1/admin: it points to a private address 10.255.255.1 ("
+    )
+    assert "fetch.allow_private_links: true" in str(err.value)
+
+
+def test_a_link_to_the_trusted_host_is_fetched_and_to_another_private_host_is_not(
+    httpserver: HTTPServer, fetcher: Fetcher
+) -> None:
+    httpserver.expect_request("/page").respond_with_data("<p>ok</p>", content_type="text/html")
+    feed = httpserver.url_for("/rss")
+    assert fetcher.get(httpserver.url_for("/page"), linked_from=feed).body == b"<p>ok</p>"
+    with pytest.raises(FetchError, match=r"refused link to .* loopback address 127\.0\.0\.1"):
+        fetcher.get(loopback_url(httpserver, "/page"), linked_from=feed)
+    assert len(httpserver.log) == 1  # the refused one never reached the server
+
+
+def test_a_redirect_to_another_private_host_is_refused(httpserver: HTTPServer, fetcher) -> None:
+    # From a config URL (trusted) and from a link on the trusted host alike: a public feed must
+    # not be able to redirect us into the LAN.
+    secret = loopback_url(httpserver, "/secret")
+    httpserver.expect_request("/hop").respond_with_data(
+        "", status=302, headers={"Location": secret}
+    )
+    httpserver.expect_request("/secret").respond_with_data("internal")
+    hop = httpserver.url_for("/hop")
+    for linked_from in (None, httpserver.url_for("/rss")):
+        with pytest.raises(FetchError) as err:
+            fetcher.get(hop, linked_from=linked_from)
+        assert str(err.value).startswith(
+            f"refused redirect from {hop} to {secret}: it points to a loopback address 127.0.0.1"
+        )
+    assert [request.path for request, _ in httpserver.log] == ["/hop", "/hop"]
+
+
+def test_allow_private_links_lets_links_and_redirects_through(httpserver: HTTPServer) -> None:
+    secret = loopback_url(httpserver, "/secret")
+    httpserver.expect_request("/hop").respond_with_data(
+        "", status=302, headers={"Location": secret}
+    )
+    httpserver.expect_request("/secret").respond_with_data("internal")
+    feed = httpserver.url_for("/rss")
+    with Fetcher(Fetch(timeout=0.5, allow_private_links=True)) as fetcher:
+        assert fetcher.get(secret, linked_from=feed).body == b"internal"
+        assert fetcher.get(httpserver.url_for("/hop")).url == secret
+
+
+def test_a_link_whose_host_does_not_resolve_names_it(httpserver: HTTPServer, fetcher) -> None:
+    with pytest.raises(FetchError, match=r"cannot fetch http://nowhere\.invalid/x: cannot resolve"):
+        fetcher.get("http://nowhere.invalid/x", linked_from=httpserver.url_for("/rss"))

@@ -110,6 +110,71 @@ def test_teaser_falls_back_to_the_feed_text_when_the_page_fails(
     assert "using the feed's summary" in caplog.text and "HTTP 404" in caplog.text
 
 
+# A teaser's link is the feed's content, not the operator's, so it may not lead to a private
+# address on any host but the feed's own. The feed is served as "localhost"; the same server is
+# also reachable as 127.0.0.1, another host name at a loopback address, where a link that got
+# through would really be answered: each refusal below can only come from the check.
+BRIDGE_TEASER = "<p>The old stone bridge reopened on Monday after a two-year repair. Read more</p>"
+
+
+def serve_teaser_feed(httpserver, link: str) -> str:
+    httpserver.expect_request("/bridge").respond_with_data(
+        page("article_bridge.html"), content_type="text/html"
+    )
+    teaser = {"title": "River bridge reopens", "link": link, "html": BRIDGE_TEASER}
+    httpserver.expect_request("/rss").respond_with_data(rss([teaser]), content_type=FEED_XML)
+    return httpserver.url_for("/rss")
+
+
+@pytest.mark.parametrize(
+    ("link", "address"),
+    [
+        ("http://127.0.0.1:{port}/bridge", "a loopback address 127.0.0.1"),
+        ("http://[::1]:{port}/bridge", "a loopback address ::1"),
+        ("http://10.255.255.1/bridge", "a private address 10.255.255.1"),
+        ("http://169.254.169.254/latest/meta-data/", "a link-local address 169.254.169.254"),
+    ],
+)
+def test_teaser_linking_to_another_private_host_keeps_the_feed_text(
+    httpserver, remote, caplog, link: str, address: str
+) -> None:
+    link = link.format(port=httpserver.port)
+    feed_url = serve_teaser_feed(httpserver, link)
+    # A long timeout: a connection attempt to 10.255.255.1 would hang instead of failing fast.
+    with Fetcher(Fetch(timeout=5)) as fetcher, caplog.at_level(logging.WARNING):
+        started = time.monotonic()
+        [item] = read_feed(feed_url, fetcher, remote)
+    assert time.monotonic() - started < 3
+    assert "two-year repair" in item.body and "steel ties" not in item.body
+    assert f"using the feed's summary of {link}" in caplog.text
+    assert f"refused link to {link}: it points to {address}" in caplog.text
+    assert "set fetch.allow_private_links: true" in caplog.text
+    assert [request.path for request, _ in httpserver.log] == ["/rss"]
+
+
+def test_teaser_link_redirecting_to_another_private_host_keeps_the_feed_text(
+    httpserver, fetcher, remote, caplog
+) -> None:
+    inside = f"http://127.0.0.1:{httpserver.port}/bridge"
+    httpserver.expect_request("/hop").respond_with_data(
+        "", status=302, headers={"Location": inside}
+    )
+    feed_url = serve_teaser_feed(httpserver, httpserver.url_for("/hop"))
+    with caplog.at_level(logging.WARNING):
+        [item] = read_feed(feed_url, fetcher, remote)
+    assert "two-year repair" in item.body and "steel ties" not in item.body
+    assert f"refused redirect from {httpserver.url_for('/hop')} to {inside}" in caplog.text
+    assert [request.path for request, _ in httpserver.log] == ["/rss", "/hop"]
+
+
+def test_allow_private_links_fetches_the_linked_page(httpserver, remote) -> None:
+    link = f"http://127.0.0.1:{httpserver.port}/bridge"
+    feed_url = serve_teaser_feed(httpserver, link)
+    with Fetcher(Fetch(timeout=0.5, allow_private_links=True)) as fetcher:
+        [item] = read_feed(feed_url, fetcher, remote)
+    assert "steel ties hidden inside the masonry" in extract(item).text
+
+
 @pytest.mark.parametrize(
     ("text", "teaser"),
     [

@@ -6,7 +6,8 @@ or through a feed and a page source, is one item. A guid that is not a URL is on
 within its publisher, so the feed's host is part of the identity.
 
 A teaser (see is_teaser) is replaced by the text of the page it links to; when that page
-cannot be used, the feed's own text is kept and the reason is logged.
+cannot be used (or the link is refused because it points into a private network on another
+host), the feed's own text is kept and the reason is logged.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def read(
         if is_seen(item.uid):
             continue  # seen before: skipped here so its page is not fetched again
         text = html.unescape(_TAG.sub(" ", content)) if is_html else content
-        yield _full_text(item, fetch) if item.url and is_teaser(text) else item
+        yield _full_text(item, fetch, feed_url=url) if item.url and is_teaser(text) else item
 
 
 def newest(entries: list, count: int) -> list:
@@ -158,8 +159,11 @@ def as_html(content: str, is_html: bool, *, title: str | None, published: dateti
     )
 
 
-def _full_text(item: SourceItem, fetch: Fetcher) -> SourceItem:
-    """The linked page instead of the feed's teaser; the teaser itself if the page fails."""
+def _full_text(item: SourceItem, fetch: Fetcher, *, feed_url: str) -> SourceItem:
+    """The linked page instead of the feed's teaser; the teaser itself if the page fails.
+
+    The link is the feed's content, not the operator's: it is fetched as linked from the feed,
+    so it may not lead to a private address on any host but the feed's own (digest.fetch)."""
     try:
         return fetch_article(
             item.url,
@@ -168,6 +172,7 @@ def _full_text(item: SourceItem, fetch: Fetcher) -> SourceItem:
             uid=item.uid,
             title=item.title,
             published=item.published,
+            linked_from=feed_url,
         )
     except SourceError as exc:
         logger.warning("%s: using the feed's summary of %s: %s", item.source, item.name, exc)

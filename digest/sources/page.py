@@ -76,9 +76,11 @@ def fetch_article(
     uid: str,
     title: str | None = None,
     published=None,
+    linked_from: str | None = None,
 ) -> SourceItem:
-    """GET an article page. Raises SourceError (naming the URL) when it is not one."""
-    response = fetch.get(url)
+    """GET an article page. Raises SourceError (naming the URL) when it is not one.
+    `linked_from`: the trusted URL whose content linked here (see Fetcher.get)."""
+    response = fetch.get(url, linked_from=linked_from)
     if not response.is_html:
         raise FetchError(
             f"not an HTML page ({response.content_type or 'no content type'}): {url}", url=url

@@ -30,17 +30,17 @@ benchmarks): which sentences BBC News Summary's extractive references contain is
 better by Reduction's centrality than by anything else we tried (ROC AUC 0.86, against 0.60 for
 length, 0.58 for position, 0.66 for the title cosine), so BBC rewards pure centrality (71.4 ROUGE-1;
 title and position only lose) while CNN/DM's highlights reward the lead (pure centrality 31.9 vs
-41.7 for this blend). Blending trades one for the other; forward-weighted (PacSum-style) centrality, lengths
-relative to the article's median, penalties for quotes and questions and a centrality weight growing
-with k/n did not move the frontier (tf-idf cosine centrality at 0.8 instead of Reduction's at 0.5
-gave CNN/DM 41.54, BBC 63.69: a small BBC gain, with CNN/DM odd rows 0.2 lower, not taken), and
-within each set the articles where the brief covers a larger share of the article do not prefer
+41.7 for this blend). Blending trades one for the other; forward-weighted (PacSum-style) centrality,
+lengths relative to the article's median, penalties for quotes and questions and a centrality weight
+growing with k/n did not move the frontier (tf-idf cosine centrality at 0.8 instead of Reduction's
+at 0.5 gave CNN/DM 41.54, BBC 63.69: a small BBC gain, with CNN/DM odd rows 0.2 lower, not taken),
+and within each set the articles where the brief covers a larger share of the article do not prefer
 centrality more, so a k/n switch would only recognise the dataset. Per article, pure centrality
-beats the lead on 18% of cnndm_dev and 88% of bbc_dev, and within each set no property of the
-text predicts which (Spearman |rho| <= 0.25 for sentence count, length, k/n, paragraphs, quotes,
-how central the lead is). A switch on "has a headline" would also only recognise the dataset
-(cnndm_dev has none), and in use every article has one, so it would hand every real story to the
-BBC-style ranking.
+beats the lead on 18% of cnndm_dev and 88% of bbc_dev, and within each set no property of the text
+predicts which (Spearman |rho| <= 0.25 for sentence count, length, k/n, paragraphs, quotes, how
+central the lead is). A switch on "has a headline" would also only recognise the dataset (cnndm_dev
+has none), and in use every article has one, so it would hand every real story to the BBC-style
+ranking.
 """
 
 from __future__ import annotations

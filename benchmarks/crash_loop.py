@@ -32,19 +32,9 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from mailserver import Mailboxes, smtp_server  # noqa: E402
+from stories import story  # noqa: E402
 
 logger = logging.getLogger("crash_loop")
-
-ARTICLE = """{town} council approves harbour flood barrier number {i}
-
-The council of {town} voted {a} to {b} on Tuesday to build flood barrier number {i} across the harbour mouth, ending a decade of debate.
-
-The barrier will cost an estimated {cost} million pounds and is due to be completed in 2031, according to the infrastructure committee of {town}.
-
-Engineers say the structure will close automatically when tides rise more than two metres above the normal level, which happened {i} times last winter.
-
-Opponents argued the money would be better spent on raising homes and improving drainage in {town}.
-"""  # noqa: E501
 
 
 def run_digest(config: Path) -> subprocess.Popen:
@@ -101,8 +91,8 @@ def main() -> int:
         config.write_text(yaml.safe_dump(raw), encoding="utf-8")
 
         def add_article(i: int) -> None:
-            text = ARTICLE.format(town=f"Town{i}", i=i, a=20 + i, b=i % 9, cost=100 + i)
-            (base / "articles" / f"{i:04d}.txt").write_text(text, encoding="utf-8")
+            # Distinct stories: near-copies of one text would be folded, or left out as repeats.
+            (base / "articles" / f"{i:04d}.txt").write_text(story(i), encoding="utf-8")
 
         # Calibrate: how long one clean run takes, so kills land anywhere in a run.
         add_article(0)

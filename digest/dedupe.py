@@ -4,6 +4,11 @@ Similarity is the Jaccard similarity of word 3-shingles, estimated with datasket
 found with its LSH index (so the cost stays linear in the number of articles). Copies of one
 story share most of their 3-word runs even after a subeditor's changes to the first and last
 paragraphs; two different stories share almost none, so the threshold is not delicate.
+
+Two uses, one measure: `merge_duplicates` folds copies within one run; `find_repeats` leaves
+out a story that a digest of the last REPEAT_WINDOW already carried (the state keeps each sent
+article's signature, see state.py). An update with substantially new text stays below the
+threshold and goes out again.
 """
 
 from __future__ import annotations
@@ -12,13 +17,26 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from digest.models import Article, Brief
+from digest.models import Article, Brief, Repeat, Sent
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 logger = logging.getLogger(__name__)
 
 THRESHOLD = 0.5  # estimated Jaccard similarity of 3-shingles above which two texts are one story
 NUM_PERM = 128  # MinHash permutations: about +-0.04 error on the estimate, ample for 0.5
+SEED = 1  # fixed: signatures stored in the state must stay comparable across runs
+# How long a sent story keeps a later copy out. Wire copies and syndicated reprints come within a
+# day or two, late feeds and weekly round-ups within the week; a week also covers a weekly digest
+# schedule. Past it, the same text is more likely a new reason to read it than a repeat, and the
+# state keeps only about a week of signatures (a daily digest of 50 stories: 350 rows, 525 bytes
+# each).
+REPEAT_WINDOW = timedelta(days=7)
+_BYTE_ORDER = "<"  # stored signatures read the same on any machine
 _WORD = re.compile(r"\w+")
 
 
@@ -29,22 +47,47 @@ def shingles(text: str, size: int = 3) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
+def signature(text: str) -> LeanMinHash | None:
+    """The MinHash of a text's 3-shingles, or None for a text without words."""
+    # Imported here, not at the top: datasketch takes half a second to import (scipy), which
+    # commands that never compare texts (check-config, status) should not pay.
+    from datasketch import LeanMinHash, MinHash
+
+    grams = shingles(text)
+    if not grams:
+        return None
+    digest = MinHash(num_perm=NUM_PERM, seed=SEED)
+    digest.update_batch([g.encode("utf-8") for g in grams])
+    return LeanMinHash(digest)
+
+
+def to_bytes(sig: LeanMinHash) -> bytes:
+    """datasketch's own portable layout (seed, size, scheme, values): no pickle in the state."""
+    buf = bytearray(sig.bytesize(byteorder=_BYTE_ORDER))
+    sig.serialize(buf, byteorder=_BYTE_ORDER)
+    return bytes(buf)
+
+
+def from_bytes(blob: bytes) -> LeanMinHash:
+    from datasketch import LeanMinHash
+
+    return LeanMinHash.deserialize(blob, byteorder=_BYTE_ORDER)
+
+
 def merge_duplicates(briefs: Sequence[Brief]) -> tuple[list[Brief], list[Article]]:
     """Keep the first brief of each group of near-duplicates, in the given (config) order, with
     the other copies' sources in `also_in`. Returns the kept briefs and the articles folded into
     them, which the caller must still record as seen."""
     if len(briefs) < 2:
         return list(briefs), []
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHashLSH
 
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    hashes: dict[int, MinHash] = {}
+    hashes: dict[int, LeanMinHash] = {}
     for i, brief in enumerate(briefs):
-        grams = shingles(brief.article.text)
-        if not grams:
+        digest = signature(brief.article.text)
+        if digest is None:
             continue
-        digest = MinHash(num_perm=NUM_PERM, seed=1)
-        digest.update_batch([g.encode("utf-8") for g in grams])
         hashes[i] = digest
         lsh.insert(i, digest)
 
@@ -80,3 +123,40 @@ def merge_duplicates(briefs: Sequence[Brief]) -> tuple[list[Brief], list[Article
             )
         kept.append(replace(brief, also_in=tuple(dict.fromkeys([*brief.also_in, *others]))))
     return kept, folded
+
+
+def find_repeats(briefs: Sequence[Brief], sent: Sequence[Sent]) -> tuple[list[Brief], list[Repeat]]:
+    """Split briefs into those to publish and repeats of a story already sent.
+
+    `sent` are the signatures of the window's digests (newest first); a brief whose text is a
+    near-duplicate of one of them is a repeat of the most similar one. The index is built per
+    run over the window only: a few thousand signatures take milliseconds.
+    """
+    if not briefs or not sent:
+        return list(briefs), []
+    from datasketch import MinHashLSH
+
+    current = signature("what a signature made now looks like")
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    earlier: dict[int, LeanMinHash] = {}
+    for i, row in enumerate(sent):
+        sig = from_bytes(row.signature)
+        # Stored by another NUM_PERM, SEED or datasketch scheme: not comparable, so not used;
+        # it ages out of the window like any other.
+        if (sig.seed, len(sig), sig.scheme) != (current.seed, len(current), current.scheme):
+            continue
+        earlier[i] = sig
+        lsh.insert(i, sig)
+
+    fresh: list[Brief] = []
+    repeats: list[Repeat] = []
+    for brief in briefs:
+        sig = signature(brief.article.text)
+        # LSH returns candidates; the estimate itself decides. Ties go to the newest digest.
+        scored = [(sig.jaccard(earlier[i]), -i) for i in lsh.query(sig)] if sig else []
+        best = max((s for s in scored if s[0] >= THRESHOLD), default=None)
+        if best is None:
+            fresh.append(brief)
+        else:
+            repeats.append(Repeat(brief.article, sent[-best[1]]))
+    return fresh, repeats

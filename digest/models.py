@@ -62,6 +62,32 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Sent:
+    """An article a recent digest carried, as the state remembers it to spot repeats."""
+
+    uid: str
+    digest_id: int
+    digest: str  # the digest's name, e.g. "digest-2026-11-23"
+    title: str
+    signature: bytes  # serialised MinHash of its text (dedupe.to_bytes)
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A new item whose story a recent digest already carried: left out, and not an error."""
+
+    article: Article
+    earlier: Sent
+
+    @property
+    def reason(self) -> str:
+        return f'already in {self.earlier.digest} as "{self.earlier.title}"'
+
+    def as_skipped(self) -> Skipped:
+        return Skipped(self.article.source, self.article.uid, self.article.name, self.reason)
+
+
+@dataclass(frozen=True)
 class Digest:
     title: str
     generated_at: datetime  # tz-aware, in the configured time zone
@@ -93,6 +119,7 @@ class RunReport:
     sources: int
     skipped: tuple[Skipped, ...] = ()
     files: tuple[str, ...] = field(default_factory=tuple)
+    repeats: tuple[Skipped, ...] = ()  # stories a recent digest carried: logged, not in the footer
 
     @property
     def wrote_digest(self) -> bool:

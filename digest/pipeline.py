@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digest.config import Config
-from digest.dedupe import merge_duplicates
+from digest.dedupe import REPEAT_WINDOW, find_repeats, merge_duplicates, signature, to_bytes
 from digest.deliver import Outbox, recorder
 from digest.errors import ExtractionError
 from digest.extract import extract
 from digest.fetch import Fetcher
 from digest.health import record_health
 from digest.mail import render_email
-from digest.models import Article, Brief, Digest, RunReport, Skipped, SourceItem
+from digest.models import Article, Brief, Digest, Repeat, RunReport, Skipped, SourceItem
 from digest.render import environment, render, render_index
 from digest.shutdown import critical
 from digest.sources import collect
@@ -46,14 +46,21 @@ def _run_once(config: Config, *, now: datetime | None, slot: str | None) -> RunR
     with State(config.state) as state, Outbox(config, state) as outbox:
         finish_interrupted(state, outbox, config, env)
         found = gather(config, state, now=now)
+        repeats = tuple(r.as_skipped() for r in found.repeats)
         if not found.briefs:
-            if not found.items:
+            # No digest to store them with: repeats are recorded now, so they are not read and
+            # summarised again every run (bad items are not: the next digest's footer shows them).
+            state.add_repeats(found.repeats)
+            handled = {r.article.uid for r in found.repeats}
+            if all(item.uid in handled for item in found.items):
                 found.remote.commit()  # nothing new came with these validators: keep them
+            left_out = [f"{len(found.skipped)} skipped"] if found.skipped else []
+            left_out += [_count(len(repeats), "repeat")] if repeats else []
             logger.info(
                 "No new articles%s; nothing written",
-                f" ({len(found.skipped)} skipped, listed above)" if found.skipped else "",
+                f" ({', '.join(left_out)}, listed above)" if left_out else "",
             )
-            return RunReport(None, 0, 0, found.skipped + found.failed_sources)
+            return RunReport(None, 0, 0, found.skipped + found.failed_sources, repeats=repeats)
 
         digest = Digest(config.title, now, found.briefs, found.skipped + found.failed_sources)
         record = store(digest, found, state, config, env, slot=slot)
@@ -62,17 +69,23 @@ def _run_once(config: Config, *, now: datetime | None, slot: str | None) -> RunR
 
     sources = len(digest.source_names)
     logger.info(
-        "Done: %s with %d %s from %d %s%s in %.1fs",
+        "Done: %s with %d %s from %d %s%s%s in %.1fs",
         files[0] if files else record.name,
         len(digest.briefs),
         "article" if len(digest.briefs) == 1 else "articles",
         sources,
         "source" if sources == 1 else "sources",
         f", {len(digest.skipped)} skipped" if digest.skipped else "",
+        f", {_count(len(repeats), 'repeat')} left out" if repeats else "",
         time.monotonic() - started,
     )
     return RunReport(
-        record.name, len(digest.briefs), sources, digest.skipped, tuple(map(str, files))
+        record.name,
+        len(digest.briefs),
+        sources,
+        digest.skipped,
+        tuple(map(str, files)),
+        repeats=repeats,
     )
 
 
@@ -94,13 +107,15 @@ class Gathered:
     items: tuple[SourceItem, ...]
     briefs: tuple[Brief, ...]
     folded: tuple[Article, ...]  # near-duplicates folded into a brief: seen, not shown
+    repeats: tuple[Repeat, ...]  # stories a recent digest carried: logged, recorded, not shown
     skipped: tuple[Skipped, ...]  # bad items: shown once, then remembered
     failed_sources: tuple[Skipped, ...]  # whole sources: shown in every digest until fixed
     remote: RemoteState  # feed validators, kept only once the items they cover are stored
 
 
 def gather(config: Config, state: State, *, now: datetime) -> Gathered:
-    """Collect new items from every source, summarise each, fold near-duplicates."""
+    """Collect new items from every source, summarise each, leave out stories a recent digest
+    carried, fold near-duplicates."""
     remote = RemoteState(config.state)
     with Fetcher(config.fetch) as fetcher:
         collected = collect(config.sources, is_seen=state.is_seen, fetch=fetcher, remote=remote)
@@ -109,11 +124,15 @@ def gather(config: Config, state: State, *, now: datetime) -> Gathered:
     record_health(state, config.sources, collected, now=now)
     collected = merge_staged(state, collected)
     briefs, failed = summarise_all(collected.items, config)
+    # Repeats first, each on its own: every copy of an old story is named in the log, and a
+    # new story is not lost by being folded into a copy of an old one.
+    briefs, repeats = skip_repeats(briefs, state, now=now)
     briefs, folded = merge_duplicates(briefs)
     return Gathered(
         items=collected.items,
         briefs=tuple(briefs),
         folded=tuple(folded),
+        repeats=tuple(repeats),
         skipped=collected.skipped + failed,
         failed_sources=tuple(
             Skipped(name, f"source:{name}", "all items", reason)
@@ -121,6 +140,21 @@ def gather(config: Config, state: State, *, now: datetime) -> Gathered:
         ),
         remote=remote,
     )
+
+
+def skip_repeats(
+    briefs: list[Brief], state: State, *, now: datetime
+) -> tuple[list[Brief], list[Repeat]]:
+    """Leave out stories a digest of the last REPEAT_WINDOW already carried, one log line each."""
+    since = now - REPEAT_WINDOW
+    state.prune_signatures(before=since)
+    if not briefs:
+        return briefs, []
+    # An LSH index over the window's signatures, built per run: 3,000 take about 0.2 s.
+    briefs, repeats = find_repeats(briefs, state.recent_signatures(since))
+    for r in repeats:
+        logger.info('Left out "%s" (%s): %s', r.article.title, r.article.source, r.reason)
+    return briefs, repeats
 
 
 def store(
@@ -137,6 +171,8 @@ def store(
     # it; its delivery rows are created in the same transaction (deliver.py).
     email = render_email(digest, name=name, subject=subject, env=env, config=config)
     articles = [b.article for b in digest.briefs] + list(found.folded)
+    # Folded copies too: a later copy may be closer to one of them than to the kept brief.
+    signatures = [(a.uid, signature(a.text)) for a in articles]
     record = state.add_pending(
         rendered,
         created_at=digest.generated_at,
@@ -144,6 +180,8 @@ def store(
         skipped=found.skipped,
         sources=len(digest.source_names),
         slot=slot,
+        signatures=[(uid, to_bytes(sig)) for uid, sig in signatures if sig is not None],
+        repeats=found.repeats,
         on_store=recorder(email, config, name=name, created_at=digest.generated_at),
     )
     # Only now are the feeds' validators kept; kept earlier, a crash in between would turn the
@@ -209,6 +247,10 @@ def write_index(state: State, config: Config, env) -> None:
         for r in state.written()
     ]
     atomic_write(config.output.dir / "index.html", render_index(config.title, entries, env=env))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _names_on_disk(config: Config, day: str) -> set[str]:

@@ -5,6 +5,12 @@ transaction before any file is written ("pending"). Files are then written from 
 and the digest is marked "written". An article counts as seen only once its digest is written.
 If the process dies in between, the next run rewrites the pending digest's files from the stored
 copy instead of building a new one: no digest is written twice and no article is dropped.
+
+The signature of each article a digest carries (dedupe.py) is stored in the same transaction, so
+a later copy of the story can be left out as a repeat, and only of a digest that was stored.
+
+Schema changes are additive (`CREATE TABLE IF NOT EXISTS` at every open): a state file made by
+an older version gains the new tables the first time this version opens it.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from digest.errors import DigestError
-from digest.models import RenderedDigest, Skipped
+from digest.models import RenderedDigest, Repeat, Sent, Skipped
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS digests (
@@ -42,6 +48,17 @@ CREATE TABLE IF NOT EXISTS articles (
     status     TEXT NOT NULL CHECK (status IN ('included', 'skipped')),
     reason     TEXT
 );
+-- Added after the first release: older state files gain it on open, empty. Only articles of
+-- recent digests are here (see prune_signatures); a repeat is an 'articles' row with status
+-- 'skipped', the reason, and the digest_id of the digest that carried the story.
+CREATE TABLE IF NOT EXISTS signatures (
+    uid        TEXT PRIMARY KEY REFERENCES articles(uid),
+    digest_id  INTEGER NOT NULL REFERENCES digests(id),
+    sent_at    REAL NOT NULL,          -- the digest's created_at in Unix seconds: one time line,
+                                       -- whatever UTC offset the ISO text in digests carries
+    minhash    BLOB NOT NULL           -- dedupe.to_bytes(): datasketch's LeanMinHash layout
+);
+CREATE INDEX IF NOT EXISTS signatures_by_time ON signatures (sent_at);
 """
 
 
@@ -132,6 +149,30 @@ class State:
         row = self.db.execute("SELECT 1 FROM articles WHERE uid = ?", (uid,)).fetchone()
         return row is not None
 
+    # --- signatures of sent articles, for repeats ---------------------------------------
+
+    def recent_signatures(self, since: datetime) -> list[Sent]:
+        """Signatures of the articles digests carried since `since`, newest digest first."""
+        rows = self.db.execute(
+            "SELECT s.uid, s.digest_id, d.name, coalesce(a.title, a.name), s.minhash"
+            " FROM signatures s JOIN digests d ON d.id = s.digest_id"
+            " JOIN articles a ON a.uid = s.uid"
+            " WHERE s.sent_at >= ? ORDER BY s.sent_at DESC, s.digest_id DESC, s.rowid",
+            (since.timestamp(),),
+        )
+        return [Sent(*row) for row in rows]
+
+    def prune_signatures(self, before: datetime) -> int:
+        """Forget signatures older than the repeat window: the table stays about a window long."""
+        with self.transaction() as db:
+            cur = db.execute("DELETE FROM signatures WHERE sent_at < ?", (before.timestamp(),))
+        return cur.rowcount
+
+    def add_repeats(self, repeats: Iterable[Repeat]) -> None:
+        """Record repeats found by a run that stores no digest, so they are not read again."""
+        with self.transaction() as db:
+            _insert_repeats(db, repeats)
+
     # --- digests ------------------------------------------------------------------------
 
     def next_name(self, day: str, taken_on_disk: Iterable[str] = ()) -> str:
@@ -156,9 +197,15 @@ class State:
         skipped: Iterable[Skipped],
         sources: int,
         slot: str | None = None,
+        signatures: Iterable[tuple[str, bytes]] = (),  # (uid, dedupe.to_bytes(...)) of included
+        repeats: Iterable[Repeat] = (),
         on_store: Callable[[sqlite3.Connection, int], None] | None = None,
     ) -> DigestRecord:
         """Store a rendered digest and claim its articles, atomically; return its record.
+
+        The included articles' signatures and this run's repeats are stored in the same
+        transaction: a crash cannot leave a story remembered as sent by a digest that was never
+        stored, nor a repeat claimed while the digest that makes it one is lost.
 
         on_store(db, digest_id) runs in the same transaction, for what must be stored with the
         digest or not at all (deliver.py: the email copy and one delivery row per recipient).
@@ -193,6 +240,11 @@ class State:
                 " VALUES (?, ?, ?, ?, 'skipped', ?)",
                 [(s.uid, digest_id, s.source, s.name, s.reason) for s in skipped],
             )
+            db.executemany(
+                "INSERT INTO signatures (uid, digest_id, sent_at, minhash) VALUES (?, ?, ?, ?)",
+                [(uid, digest_id, created_at.timestamp(), blob) for uid, blob in signatures],
+            )
+            _insert_repeats(db, repeats)
             if on_store is not None:
                 on_store(db, digest_id)
         return DigestRecord(
@@ -239,3 +291,23 @@ class State:
             )
             for r in rows
         ]
+
+
+def _insert_repeats(db: sqlite3.Connection, repeats: Iterable[Repeat]) -> None:
+    # Claimed by the digest that carried the story, with the reason: seen from now on, never
+    # in a footer, and `SELECT ... WHERE reason LIKE 'already in %'` lists them.
+    db.executemany(
+        "INSERT OR IGNORE INTO articles (uid, digest_id, source, name, title, status, reason)"
+        " VALUES (?, ?, ?, ?, ?, 'skipped', ?)",
+        [
+            (
+                r.article.uid,
+                r.earlier.digest_id,
+                r.article.source,
+                r.article.name,
+                r.article.title,
+                r.reason,
+            )
+            for r in repeats
+        ],
+    )

@@ -176,6 +176,8 @@ def digest_job(
         count = due.report.articles
         outcome = f"{due.report.digest_name} with {count} article{'' if count == 1 else 's'}"
         outcome += f", {len(due.report.skipped)} skipped" if due.report.skipped else ""
+        repeats = len(due.report.repeats)
+        outcome += f", {repeats} repeat{'' if repeats == 1 else 's'} left out" if repeats else ""
     else:
         outcome = due.reason
     logger.info("%s job for %s: %s in %.1fs", label, when, outcome, time.monotonic() - started)

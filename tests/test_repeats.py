@@ -326,3 +326,20 @@ def test_find_repeats_names_the_most_similar_sent_story_and_ignores_foreign_sign
     ]
     # Stored bytes give back the same signature.
     assert from_bytes(to_bytes(signature(body))).jaccard(signature(body)) == 1.0
+
+
+def test_the_scheduled_jobs_line_counts_the_repeats_it_left_out(tmp_path, caplog):
+    from digest.schedule import digest_job
+
+    config = two_feeds(tmp_path)
+    add_article(tmp_path / "a", "x.txt", X)
+    assert digest_job(config, now=NOW).report.wrote_digest
+
+    add_article(tmp_path / "b", "wire-copy.txt", wire_copy(X))
+    add_article(tmp_path / "b", "other.txt", Y)
+    with caplog.at_level(logging.INFO, logger="digest"):
+        due = digest_job(config, now=NOW + timedelta(days=1))
+
+    assert due.report.digest_name == "digest-2026-11-25"
+    [line] = [m for m in caplog.messages if m.startswith("Digest job for")]
+    assert "digest-2026-11-25 with 1 article, 1 repeat left out" in line

@@ -35,12 +35,12 @@ lengths relative to the article's median, penalties for quotes and questions and
 growing with k/n did not move the frontier (tf-idf cosine centrality at 0.8 instead of Reduction's
 at 0.5 gave CNN/DM 41.54, BBC 63.69: a small BBC gain, with CNN/DM odd rows 0.2 lower, not taken),
 and within each set the articles where the brief covers a larger share of the article do not prefer
-centrality more, so a k/n switch would only recognise the dataset. Per article, pure centrality
-beats the lead on 18% of cnndm_dev and 88% of bbc_dev, and within each set no property of the text
-predicts which (Spearman |rho| <= 0.25 for sentence count, length, k/n, paragraphs, quotes, how
-central the lead is). A switch on "has a headline" would also only recognise the dataset (cnndm_dev
-has none), and in use every article has one, so it would hand every real story to the BBC-style
-ranking.
+centrality more, so a k/n switch would only recognise the dataset. Per article, Reduction beats the
+lead on 17% of cnndm_dev and 88% of bbc_dev, and within each set no property of the text predicts
+which (benchmarks/summary_regimes.py: Spearman |rho| <= 0.24 for sentence count, words per sentence,
+k/n, paragraphs, quotes, how central the lead is, none with one sign in both sets). A switch on "has
+a headline" would also only recognise the dataset (cnndm_dev has none), and in use every article has
+one, so it would hand every real story to the BBC-style ranking.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -74,10 +74,24 @@ def from_bytes(blob: bytes) -> LeanMinHash:
     return LeanMinHash.deserialize(blob, byteorder=_BYTE_ORDER)
 
 
-def merge_duplicates(briefs: Sequence[Brief]) -> tuple[list[Brief], list[Article]]:
+def signatures(briefs: Sequence[Brief]) -> dict[str, LeanMinHash]:
+    """Each brief's signature by article uid (a text without words has none). Made once per run:
+    the same signature folds copies, finds repeats and is stored for later runs."""
+    out = {}
+    for brief in briefs:
+        sig = signature(brief.article.text)
+        if sig is not None:
+            out[brief.article.uid] = sig
+    return out
+
+
+def merge_duplicates(
+    briefs: Sequence[Brief], sigs: Mapping[str, LeanMinHash]
+) -> tuple[list[Brief], list[Article]]:
     """Keep the first brief of each group of near-duplicates, in the given (config) order, with
-    the other copies' sources in `also_in`. Returns the kept briefs and the articles folded into
-    them, which the caller must still record as seen."""
+    the other copies' sources in `also_in`. `sigs` are the briefs' signatures (`signatures`).
+    Returns the kept briefs and the articles folded into them, which the caller must still
+    record as seen."""
     if len(briefs) < 2:
         return list(briefs), []
     from datasketch import MinHashLSH
@@ -85,7 +99,7 @@ def merge_duplicates(briefs: Sequence[Brief]) -> tuple[list[Brief], list[Article
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     hashes: dict[int, LeanMinHash] = {}
     for i, brief in enumerate(briefs):
-        digest = signature(brief.article.text)
+        digest = sigs.get(brief.article.uid)
         if digest is None:
             continue
         hashes[i] = digest
@@ -125,12 +139,15 @@ def merge_duplicates(briefs: Sequence[Brief]) -> tuple[list[Brief], list[Article
     return kept, folded
 
 
-def find_repeats(briefs: Sequence[Brief], sent: Sequence[Sent]) -> tuple[list[Brief], list[Repeat]]:
+def find_repeats(
+    briefs: Sequence[Brief], sigs: Mapping[str, LeanMinHash], sent: Sequence[Sent]
+) -> tuple[list[Brief], list[Repeat]]:
     """Split briefs into those to publish and repeats of a story already sent.
 
-    `sent` are the signatures of the window's digests (newest first); a brief whose text is a
-    near-duplicate of one of them is a repeat of the most similar one. The index is built per
-    run over the window only: a few thousand signatures take milliseconds.
+    `sigs` are the briefs' signatures (`signatures`); `sent` are the signatures of the window's
+    digests (newest first). A brief whose text is a near-duplicate of one of them is a repeat of
+    the most similar one. The index is built per run over the window only: a few thousand
+    signatures take milliseconds.
     """
     if not briefs or not sent:
         return list(briefs), []
@@ -151,7 +168,7 @@ def find_repeats(briefs: Sequence[Brief], sent: Sequence[Sent]) -> tuple[list[Br
     fresh: list[Brief] = []
     repeats: list[Repeat] = []
     for brief in briefs:
-        sig = signature(brief.article.text)
+        sig = sigs.get(brief.article.uid)
         # LSH returns candidates; the estimate itself decides. Ties go to the newest digest.
         scored = [(sig.jaccard(earlier[i]), -i) for i in lsh.query(sig)] if sig else []
         best = max((s for s in scored if s[0] >= THRESHOLD), default=None)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from digest.config import Config
-from digest.dedupe import REPEAT_WINDOW, find_repeats, merge_duplicates, signature, to_bytes
+from digest.dedupe import REPEAT_WINDOW, find_repeats, merge_duplicates, signatures, to_bytes
 from digest.deliver import Outbox, recorder
 from digest.errors import ExtractionError
 from digest.extract import extract
@@ -29,6 +30,9 @@ from digest.staging import merge as merge_staged
 from digest.state import DigestRecord, State, exclusive_run
 from digest.summarise import summarize
 from digest.write import atomic_write, write_digest
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +112,7 @@ class Gathered:
     briefs: tuple[Brief, ...]
     folded: tuple[Article, ...]  # near-duplicates folded into a brief: seen, not shown
     repeats: tuple[Repeat, ...]  # stories a recent digest carried: logged, recorded, not shown
+    signatures: Mapping[str, LeanMinHash]  # each brief's MinHash by uid, stored with the digest
     skipped: tuple[Skipped, ...]  # bad items: shown once, then remembered
     failed_sources: tuple[Skipped, ...]  # whole sources: shown in every digest until fixed
     remote: RemoteState  # feed validators, kept only once the items they cover are stored
@@ -126,13 +131,15 @@ def gather(config: Config, state: State, *, now: datetime) -> Gathered:
     briefs, failed = summarise_all(collected.items, config)
     # Repeats first, each on its own: every copy of an old story is named in the log, and a
     # new story is not lost by being folded into a copy of an old one.
-    briefs, repeats = skip_repeats(briefs, state, now=now)
-    briefs, folded = merge_duplicates(briefs)
+    sigs = signatures(briefs)
+    briefs, repeats = skip_repeats(briefs, sigs, state, now=now)
+    briefs, folded = merge_duplicates(briefs, sigs)
     return Gathered(
         items=collected.items,
         briefs=tuple(briefs),
         folded=tuple(folded),
         repeats=tuple(repeats),
+        signatures=sigs,
         skipped=collected.skipped + failed,
         failed_sources=tuple(
             Skipped(name, f"source:{name}", "all items", reason)
@@ -143,7 +150,7 @@ def gather(config: Config, state: State, *, now: datetime) -> Gathered:
 
 
 def skip_repeats(
-    briefs: list[Brief], state: State, *, now: datetime
+    briefs: list[Brief], sigs: Mapping[str, LeanMinHash], state: State, *, now: datetime
 ) -> tuple[list[Brief], list[Repeat]]:
     """Leave out stories a digest of the last REPEAT_WINDOW already carried, one log line each."""
     since = now - REPEAT_WINDOW
@@ -151,7 +158,7 @@ def skip_repeats(
     if not briefs:
         return briefs, []
     # An LSH index over the window's signatures, built per run: 3,000 take about 0.2 s.
-    briefs, repeats = find_repeats(briefs, state.recent_signatures(since))
+    briefs, repeats = find_repeats(briefs, sigs, state.recent_signatures(since))
     for r in repeats:
         logger.info('Left out "%s" (%s): %s', r.article.title, r.article.source, r.reason)
     return briefs, repeats
@@ -172,7 +179,8 @@ def store(
     email = render_email(digest, name=name, subject=subject, env=env, config=config)
     articles = [b.article for b in digest.briefs] + list(found.folded)
     # Folded copies too: a later copy may be closer to one of them than to the kept brief.
-    signatures = [(a.uid, signature(a.text)) for a in articles]
+    sigs = found.signatures
+    sent = [(a.uid, to_bytes(sigs[a.uid])) for a in articles if a.uid in sigs]
     record = state.add_pending(
         rendered,
         created_at=digest.generated_at,
@@ -180,7 +188,7 @@ def store(
         skipped=found.skipped,
         sources=len(digest.source_names),
         slot=slot,
-        signatures=[(uid, to_bytes(sig)) for uid, sig in signatures if sig is not None],
+        signatures=sent,
         repeats=found.repeats,
         on_store=recorder(email, config, name=name, created_at=digest.generated_at),
     )

@@ -9,7 +9,7 @@ from conftest import HARBOUR_ARTICLE, NOW, add_article, write_config
 from webdata import WIRE_BODY, page, rss, story
 
 from digest.config import load_config
-from digest.dedupe import merge_duplicates
+from digest.dedupe import merge_duplicates, signatures
 from digest.models import Article, Brief
 from digest.pipeline import run_once
 
@@ -83,8 +83,7 @@ def test_different_stories_stay_apart_and_copies_merge_in_order() -> None:
     wire = "\n\n".join(WIRE_BODY)
     edited = "\n\n".join(["Agency report.", *WIRE_BODY[:-1], "More to follow."])
     other = HARBOUR_ARTICLE
-    kept, folded = merge_duplicates(
-        [brief("A", other), brief("B", wire), brief("C", edited), brief("D", wire)]
-    )
+    briefs = [brief("A", other), brief("B", wire), brief("C", edited), brief("D", wire)]
+    kept, folded = merge_duplicates(briefs, signatures(briefs))
     assert [(b.article.source, b.also_in) for b in kept] == [("A", ()), ("B", ("C", "D"))]
     assert [a.source for a in folded] == ["C", "D"]

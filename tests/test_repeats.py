@@ -22,6 +22,7 @@ from digest.dedupe import (
     find_repeats,
     from_bytes,
     signature,
+    signatures,
     to_bytes,
 )
 from digest.models import Article, Brief, Sent
@@ -319,7 +320,8 @@ def test_find_repeats_names_the_most_similar_sent_story_and_ignores_foreign_sign
         Sent("u1", 2, "digest-2026-11-25", "Other", to_bytes(signature(Y))),
         Sent("u2", 1, "digest-2026-11-24", "Original", to_bytes(signature(body))),
     ]
-    fresh, repeats = find_repeats([brief("copy", copy), brief("new", story(3))], sent)
+    briefs = [brief("copy", copy), brief("new", story(3))]
+    fresh, repeats = find_repeats(briefs, signatures(briefs), sent)
     assert [b.article.uid for b in fresh] == ["new"]
     assert [(r.article.uid, r.reason) for r in repeats] == [
         ("copy", 'already in digest-2026-11-24 as "Original"')

@@ -249,7 +249,7 @@ class Fetcher:
 
     @contextmanager
     def _slot(self, url: str) -> Iterator[None]:
-        host = (urlsplit(url).hostname or "").lower()
+        host = _host(url)  # the same host the address check judged
         with self._hosts_lock:
             per_host = self._hosts[host]
         with self._all, per_host:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 
 # Connectives that open a sentence only when it continues the previous one. Subordinators such
 # as "Although"/"When"/"If" are left out: "Although X, Y." is self-contained.
@@ -101,24 +102,12 @@ def pick(
         return []
     # Computed on demand: the walk usually stops after a few more than k sentences, and these
     # per-sentence regex passes over a whole article cost more than the scoring itself.
-    word_cache: dict[int, frozenset[str]] = {}
-    dangling_cache: dict[int, bool] = {}
-
-    def words_of(i: int) -> frozenset[str]:
-        if words is not None:
-            return words[i]
-        w = word_cache.get(i)
-        if w is None:
-            w = word_cache[i] = content_words(sentences[i])
-        return w
-
-    def dangles(i: int) -> bool:
-        if dangling is not None:
-            return dangling[i]
-        d = dangling_cache.get(i)
-        if d is None:
-            d = dangling_cache[i] = is_dangling(sentences[i])
-        return d
+    words_of = (
+        words.__getitem__ if words is not None else cache(lambda i: content_words(sentences[i]))
+    )
+    dangles = (
+        dangling.__getitem__ if dangling is not None else cache(lambda i: is_dangling(sentences[i]))
+    )
 
     chosen: list[int] = []
     taken: set[int] = set()

@@ -70,6 +70,9 @@ class FolderSource(_Model):
     name: str = Field(min_length=1, description="Shown as the item's source in the digest.")
     path: Path = Field(description="Folder of .txt/.md/.html files; relative to config.yaml.")
     max_bytes: int = Field(5_000_000, gt=0, description="Files larger than this are skipped.")
+    follow_symlinks: bool = Field(
+        False, description="Read files that symbolic links point to, even outside the folder."
+    )
 
     @field_validator("path")
     @classmethod

@@ -83,3 +83,77 @@ def test_huge_file_is_skipped_without_reading_it_whole(tmp_path):
     big.write_bytes(b"Headline\n\n" + b"word " * 300_000)
     result = read_file(big, source="Local", max_bytes=1000)
     assert isinstance(result, Skipped) and result.reason == "too large: 1,500,010 bytes > 1,000"
+
+
+# Hostile and broken files (issue 11): each decodes as a reader would expect, or says why not.
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_files_are_decoded_with_or_without_byte_order_mark(tmp_path, codec):
+    path = tmp_path / "wide.txt"
+    path.write_bytes(HARBOUR_ARTICLE.replace("harbour", "harbour café").encode(codec))
+    item = read_file(path, source="Local", max_bytes=10**6)
+    assert not isinstance(item, Skipped), item
+    assert item.title == "City council approves harbour café flood barrier"
+    assert "\x00" not in item.body and "café" in item.body
+
+
+def test_one_latin1_paragraph_among_utf8_ones_is_decoded_on_its_own():
+    utf8 = "Le café de la société ouvre à huit heures, a annoncé la mairie jeudi matin.\n\n"
+    latin1 = "Les élèves du lycée ont préparé le déjeuner pour la fête du quartier.\n\n"
+    data = (utf8 * 3).encode("utf-8") + latin1.encode("latin-1") + (utf8 * 2).encode("utf-8")
+    text = decode(data)
+    assert text.count("Le café de la société") == 5
+    assert "Les élèves du lycée ont préparé le déjeuner pour la fête" in text
+    assert "Ã" not in text
+
+
+def test_nul_bytes_after_the_first_8kb_do_not_reach_the_text():
+    data = ("A long and ordinary paragraph about the harbour barrier. " * 200).encode()
+    data += b"Stray\x00bytes\x07here\x1b.\n\nMore text."
+    assert len(data) > 8192
+    text = decode(data)
+    assert "\x00" not in text and "\x07" not in text and "\x1b" not in text
+    assert "Straybyteshere." in text
+
+
+def test_symlinks_are_not_followed_out_of_the_folder(tmp_path, caplog):
+    from digest.config import FolderSource
+    from digest.sources import folder
+
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("Private notes\n\nThe root password is hunter2, kept here on purpose.\n")
+    inbox = tmp_path / "inbox"
+    (inbox / "sub").mkdir(parents=True)
+    (inbox / "real.txt").write_text(HARBOUR_ARTICLE, "utf-8")
+    (inbox / "leak.txt").symlink_to(secret)
+    (inbox / "sub" / "linked-dir").symlink_to(secret.parent, target_is_directory=True)
+    (inbox / "loop").symlink_to(inbox, target_is_directory=True)
+
+    source = FolderSource(type="folder", name="Inbox", path=inbox)
+    items = list(folder.read(source))
+    bodies = [i.body for i in items if not isinstance(i, Skipped)]
+    assert len(bodies) == 1 and "flood barrier" in bodies[0]
+    assert not any("hunter2" in b for b in bodies)
+    skipped = [i for i in items if isinstance(i, Skipped)]
+    assert [(s.name, s.reason.split(";")[0]) for s in skipped] == [("leak.txt", "symbolic link")]
+    assert "follow_symlinks: true" in skipped[0].reason
+
+    # With the operator's consent, links are read, and a link back to the folder cannot loop.
+    source = FolderSource(type="folder", name="Inbox", path=inbox, follow_symlinks=True)
+    items = list(folder.read(source))
+    assert any("hunter2" in i.body for i in items if not isinstance(i, Skipped))
+
+
+def test_a_fifo_named_like_an_article_does_not_block_the_folder(tmp_path):
+    import os
+
+    from digest.config import FolderSource
+    from digest.sources import folder
+
+    (tmp_path / "real.txt").write_text(HARBOUR_ARTICLE, "utf-8")
+    os.mkfifo(tmp_path / "pipe.txt")
+    source = FolderSource(type="folder", name="Inbox", path=tmp_path)
+    items = list(folder.read(source))
+    assert [i.name for i in items if not isinstance(i, Skipped)] == ["real.txt"]

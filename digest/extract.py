@@ -14,6 +14,7 @@ from difflib import SequenceMatcher
 
 from digest.clean import clean_text
 from digest.errors import ExtractionError
+from digest.links import web_link
 from digest.models import Article, SourceItem
 from digest.sentences import split_sentences
 
@@ -50,7 +51,7 @@ def extract(item: SourceItem) -> Article:
         name=item.name,
         title=title,
         text=text,
-        url=item.url,
+        url=web_link(item.url),
         published=published,
         author=author,
     )

@@ -87,3 +87,33 @@ def test_different_stories_stay_apart_and_copies_merge_in_order() -> None:
     kept, folded = merge_duplicates(briefs, signatures(briefs))
     assert [(b.article.source, b.also_in) for b in kept] == [("A", ()), ("B", ("C", "D"))]
     assert [a.source for a in folded] == ["C", "D"]
+
+
+def test_script_links_from_a_feed_are_never_clickable(tmp_path: Path, httpserver) -> None:
+    # A hostile feed points its items at scripts; the reader must get the story as plain text.
+    links = ["javascript:alert(document.cookie)", "data:text/html,<script>x</script>", "vbscript:x"]
+    items = [
+        {
+            **wire_item(f"site{n}.example", f"Lede {n}.", "Ends."),
+            "title": f"Sea ice {n}",
+            "link": link,
+        }
+        for n, link in enumerate(links)
+    ]
+    for n, item in enumerate(items):  # distinct stories, so none is folded into another
+        item["html"] = story([f"Story {n} concerns station {n}.", *WIRE_BODY[n : n + 3]])
+        del item["guid"]
+    httpserver.expect_request("/evil.xml").respond_with_data(rss(items), content_type=FEED_XML)
+    config = load_config(
+        write_config(
+            tmp_path,
+            sources=[{"name": "Evil", "type": "feed", "url": httpserver.url_for("/evil.xml")}],
+        )
+    )
+    report = run_once(config, now=NOW)
+
+    assert report.articles == 3
+    html = (config.output.dir / f"{report.digest_name}.html").read_text().lower()
+    assert "sea ice 0" in html and "sea ice 2" in html
+    for scheme in ("javascript:", "data:", "vbscript:"):
+        assert scheme not in html

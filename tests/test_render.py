@@ -136,3 +136,29 @@ def test_json_lists_items_for_other_tools():
         "method": "default",
         "reading_minutes": 2,
     }
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(document.cookie)",
+        " JavaScript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "vbscript:msgbox(1)",
+        "//evil.example/no-scheme",
+    ],
+)
+def test_only_web_links_are_written(link):
+    from digest.links import web_link
+
+    assert web_link(link) is None
+    assert web_link("https://example.org/a?b=1") == "https://example.org/a?b=1"
+
+
+def test_a_user_template_cannot_reach_python_internals(tmp_path):
+    (tmp_path / "digest.txt.j2").write_text(
+        "{{ cycler.__init__.__globals__.os.popen('echo pwned').read() }}\n", "utf-8"
+    )
+    with pytest.raises(DigestError, match=r"template digest\.txt\.j2: .*unsafe|access"):
+        rendered(digest_of(brief("One")), env=environment(tmp_path))

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from digest.errors import SourceError
 from digest.fetch import FEED_ACCEPT, Fetcher, FetchError, Gone
+from digest.links import web_link
 from digest.models import Skipped, SourceItem
 from digest.sources.page import fetch_article, normalize_link
 from digest.sources.remote import RemoteState
@@ -108,7 +109,8 @@ def newest(entries: list, count: int) -> list:
 
 
 def entry_item(entry, content: str, is_html: bool, *, source) -> SourceItem | None:
-    link = normalize_link(entry["link"]) if entry.get("link") else None
+    # Only a web link is kept: it is fetched for a teaser's full text and shown to readers.
+    link = normalize_link(entry["link"]) if web_link(entry.get("link")) else None
     title = html.unescape(_TAG.sub("", entry.get("title", ""))).strip() or None
     if not content.strip() and not link:
         return None

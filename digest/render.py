@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from digest.errors import DigestError
 from digest.models import Digest, RenderedDigest
@@ -25,7 +26,10 @@ INDEX_TEMPLATE = "index.html.j2"
 def environment(user_templates: Path | None = None) -> jinja2.Environment:
     default_dir = default_templates_dir()
     loaders = [jinja2.FileSystemLoader(str(user_templates))] if user_templates else []
-    env = jinja2.Environment(
+    # Sandboxed: a template cannot reach Python internals (`cycler.__init__.__globals__.os`).
+    # Templates are the operator's own files, but a shared or downloaded one should not be able
+    # to run commands as the service's user; the sandbox costs little.
+    env = SandboxedEnvironment(
         loader=jinja2.ChoiceLoader([*loaders, jinja2.FileSystemLoader(str(default_dir))]),
         # Article titles and sentences are scraped text: escape them in every HTML template.
         # select_autoescape matches on the name's end, so "html.j2" must be listed explicitly.
@@ -96,6 +100,11 @@ def _render(env: jinja2.Environment, name: str, context: dict) -> str:
         raise DigestError(f"template {where}: {exc.message}", hint=_TEMPLATE_HINT) from None
     except jinja2.UndefinedError as exc:
         raise DigestError(f"template {name}: {exc.message}", hint=_TEMPLATE_HINT) from None
+    except SecurityError as exc:
+        raise DigestError(
+            f"template {name}: {exc}",
+            hint="templates may not reach Python internals; remove that expression",
+        ) from None
 
 
 _TEMPLATE_HINT = "fix the template, or remove it from output.templates to use the default"

@@ -289,11 +289,35 @@ class Config(_Model):
         return ZoneInfo(self.timezone)
 
 
+# Deeper than any real config.yaml: PyYAML composes nodes recursively, so without a bound a
+# file nested a few hundred levels deep ends in a RecursionError traceback, not a config error.
+MAX_YAML_DEPTH = 50
+
+
+class _Loader(yaml.SafeLoader):
+    """yaml.safe_load's loader, refusing nesting deeper than MAX_YAML_DEPTH (counted, so the
+    limit does not depend on how much Python stack is left)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self._depth >= MAX_YAML_DEPTH:
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def load_config(path: str | os.PathLike[str]) -> Config:
     """Read and validate config.yaml. Raises ConfigError listing every problem found."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except FileNotFoundError:
         hint = "file not found; pass --config PATH, or copy the project's config.yaml"
         raise ConfigError(path, [hint]) from None

@@ -168,3 +168,25 @@ def test_shipped_config_is_valid():
 def test_write_config_helper_overrides(tmp_path):
     config = load_config(write_config(tmp_path, title="Evening Edition"))
     assert config.title == "Evening Edition"
+
+
+def test_deeply_nested_yaml_is_one_config_error_not_a_recursion_error(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("title: " + "[" * 3000 + "]" * 3000 + "\nsources: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    (problem,) = info.value.problems
+    assert problem.startswith("line 1, column ")
+    assert "not valid YAML (nested more than 50 levels deep)" in problem
+
+
+def test_yaml_alias_bomb_is_refused_without_expanding_it(tmp_path):
+    # a: 9 strings; b: 9 x a; ... i: 9^9 strings if expanded. Aliases stay shared references.
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    path = tmp_path / "config.yaml"
+    path.write_text("\n".join([*lines, "sources: *i", ""]), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "a: unknown key" in info.value.problems

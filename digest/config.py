@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import unicodedata
 from datetime import timezone
 from email.utils import parseaddr
 from pathlib import Path
@@ -63,6 +64,21 @@ def _check_address(address: str) -> str:
         return validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ValueError(f"{address!r} is not a valid email address: {exc}") from None
+
+
+def _one_line(value: str | None) -> str | None:
+    """Text that goes into an email header: a line break there would end the header (the mail
+    library refuses it, after the digest is built), so refuse it here, with where it is."""
+    if value is None:
+        return None
+    for i, char in enumerate(value):
+        if unicodedata.category(char) == "Cc" or char in "\u2028\u2029":
+            what = "a line break" if char in "\r\n\u2028\u2029\x85" else "a control character"
+            raise ValueError(
+                f"contains {what} ({char!r} at position {i + 1}); write it on one line"
+                " (a YAML block scalar such as '>' keeps a final newline: use '>-')"
+            )
+    return value
 
 
 class FolderSource(_Model):
@@ -162,6 +178,7 @@ class Recipient(_Model):
     name: str | None = None
 
     _email = field_validator("email")(classmethod(lambda cls, v: _check_address(v)))
+    _name = field_validator("name")(classmethod(lambda cls, v: _one_line(v)))
 
 
 class Smtp(_Model):
@@ -199,6 +216,7 @@ class Email(_Model):
     @field_validator("from_")
     @classmethod
     def _from(cls, value: str | None) -> str | None:
+        _one_line(value)
         if value is not None:
             _check_address(parseaddr(value)[1] or value)
         return value
@@ -208,6 +226,7 @@ class Email(_Model):
     def _subject(cls, value: str) -> str:
         from datetime import datetime
 
+        _one_line(value)
         try:
             value.format(title="T", date=datetime(2026, 1, 1))
         except (KeyError, IndexError, ValueError) as exc:
@@ -256,6 +275,8 @@ class Config(_Model):
     email: Email = Email()
     fetch: Fetch = Fetch()
     path: Path | None = Field(None, exclude=True, description="Where this config was read from.")
+
+    _title = field_validator("title")(classmethod(lambda cls, v: _one_line(v)))
 
     @field_validator("timezone")
     @classmethod

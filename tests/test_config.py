@@ -190,3 +190,24 @@ def test_yaml_alias_bomb_is_refused_without_expanding_it(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert "a: unknown key" in info.value.problems
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({"title": "Morning\nBrief"}, "title"),
+        ({"email": {"subject": "{title} for {date:%A}\n"}}, "email.subject"),
+        ({"email": {"from": "Brief <b@example.org>\r\nBcc: eve@example.org"}}, "email.from"),
+        (
+            {"email": {"recipients": [{"email": "a@example.org", "name": "A\r\nBcc: e@x.org"}]}},
+            "email.recipients[0].name",
+        ),
+        ({"title": "Morning\x00Brief"}, "title"),
+    ],
+)
+def test_control_characters_in_header_text_are_refused_with_the_key(tmp_path, raw, key):
+    # A line break here passed check-config, then crashed every run while building the email.
+    (tmp_path / "articles").mkdir()
+    (problem,) = problems(tmp_path, {"sources": [folder()], **raw})
+    assert problem.startswith(f"{key}: contains a ")
+    assert "write it on one line" in problem

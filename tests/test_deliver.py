@@ -303,3 +303,52 @@ def test_status_shows_who_got_the_last_digest(tmp_path):
     sent = [line.split()[:2] for line in lines if line.strip().startswith(("sent", "failed"))]
     assert sent == [["sent", ALICE], ["failed", BOB], ["sent", CAROL]]
     assert any(BOB in line and "550 5.1.1 No such user" in line for line in lines)
+
+
+@pytest.mark.parametrize("poison", ["subject", "name"])
+def test_a_stored_delivery_that_cannot_be_built_fails_alone(tmp_path, capsys, poison):
+    # An older version let a line break into email.subject or a recipient's name and stored it
+    # with the digest: every later run crashed in finish_interrupted and built nothing new.
+    port = free_port()
+    path = email_config(tmp_path, port, attempts=1)
+    config = load_config(path)
+    run_once(config, now=NOW)  # server down: the deliveries of digest 1 wait in the state
+    with sqlite3.connect(config.state) as db:
+        if poison == "subject":
+            db.execute("UPDATE digests SET subject = 'Morning Brief\nBcc: eve@example.org'")
+        else:
+            db.execute(
+                "UPDATE deliveries SET name = 'Bob\r\nBcc: eve@example.org' WHERE recipient = ?",
+                (BOB,),
+            )
+    add_second_article(tmp_path)
+    box = Mailboxes()
+    capsys.readouterr()
+    with smtp_server(box, port=port):
+        assert main(["run", "-c", str(path)]) == 0
+    stderr = capsys.readouterr().err
+
+    poisoned = EVERYONE if poison == "subject" else (BOB,)
+    assert counts(box) == {who: 1 if who in poisoned else 2 for who in EVERYONE}
+    assert all("eve" not in str(m) for who in EVERYONE for m in box[who])
+    with sqlite3.connect(config.state) as db:
+        rows = db.execute(
+            "SELECT digest_id, recipient, status, last_error FROM deliveries ORDER BY digest_id"
+        ).fetchall()
+    failed = {r for d, r, s, _ in rows if d == 1 and s == "failed"}
+    assert failed == set(poisoned)
+    assert {s for d, _, s, _ in rows if d == 2} == {"sent"}
+    reasons = [e for d, r, s, e in rows if s == "failed"]
+    why = "linefeed" if poison == "subject" else "CR or LF"  # the mail library's own words
+    assert all(e.startswith("cannot build the message: ") and why in e for e in reasons)
+    errors = [line for line in stderr.splitlines() if line.startswith("ERROR")]
+    assert len(errors) == len(poisoned)
+    assert all(e.startswith("ERROR: Email digest-2026-11-24 to ") for e in errors)
+    assert "Traceback" not in stderr and "Done: " in stderr
+
+    from digest.status import status_lines
+
+    lines = status_lines(config, now=NOW)
+    shown = [line for line in lines if line.strip().startswith("failed")]
+    assert len(shown) == len(poisoned)
+    assert all("digest-2026-11-24 to " in line and why in line for line in shown)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import signal
@@ -352,3 +353,65 @@ def test_a_stored_delivery_that_cannot_be_built_fails_alone(tmp_path, capsys, po
     shown = [line for line in lines if line.strip().startswith("failed")]
     assert len(shown) == len(poisoned)
     assert all("digest-2026-11-24 to " in line and why in line for line in shown)
+
+
+class EchoingAuth(Mailboxes):
+    """A misbehaving server: it refuses every login and quotes the client's AUTH data back."""
+
+    def __init__(self, cut: slice = slice(None)) -> None:
+        super().__init__()
+        self.cut = cut
+        self.echoed: list[str] = []
+
+    async def handle_AUTH(self, server, session, envelope, args):  # noqa: N802
+        if args[0] == "LOGIN":  # smtplib sent the user name; the password answers "Password:"
+            answer = await server.challenge_auth("Password:")
+            token = base64.b64encode(answer).decode() if isinstance(answer, bytes) else ""
+        else:
+            token = args[1]
+        self.echoed.append(token[self.cut])
+        return f"535 5.7.8 Authentication failed for AUTH {args[0]} {token[self.cut]}"
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+@pytest.mark.parametrize(
+    ("mechanism", "cut"),
+    [("PLAIN", slice(None)), ("LOGIN", slice(None)), ("PLAIN", slice(7, -5))],
+    ids=["plain", "login", "part-of-plain"],
+)
+def test_a_server_echoing_the_auth_data_never_leaks_the_password(
+    tmp_path, monkeypatch, caplog, mechanism, cut
+):
+    box = EchoingAuth(cut)
+    other = "LOGIN" if mechanism == "PLAIN" else "PLAIN"
+    monkeypatch.setenv("DIGEST_SMTP_PASSWORD", PASSWORD)
+    caplog.set_level(logging.DEBUG)
+    with smtp_server(
+        box,
+        auth_required=True,
+        auth_require_tls=False,
+        auth_exclude_mechanism=[other],
+        authenticator=password_auth("brief", PASSWORD),
+    ) as srv:
+        path = email_config(
+            tmp_path, srv.port, username="brief", password_env="DIGEST_SMTP_PASSWORD"
+        )
+        config = load_config(path)
+        run_once(config, now=NOW)
+
+    from digest.status import status_lines
+
+    # The server did echo the secret (in base64), so the test shows the scrubber at work.
+    (echoed,) = set(box.echoed)
+    assert len(echoed) >= 12
+    full = base64.b64decode(echoed) if cut == slice(None) else b""
+    assert cut != slice(None) or PASSWORD.encode() in full
+    ours = " ".join(r.getMessage() for r in caplog.records if r.name.startswith("digest"))
+    with sqlite3.connect(config.state) as db:
+        errors = " ".join(e for (e,) in db.execute("SELECT last_error FROM deliveries") if e)
+    status = "\n".join(status_lines(config, now=NOW))
+    assert f"535 5.7.8 Authentication failed for AUTH {mechanism} ***" in errors
+    for text in (ours, errors, status):
+        assert "Authentication failed" in text
+        assert PASSWORD not in text and echoed not in text
+        assert not any(echoed[i : i + 8] in text for i in range(len(echoed) - 8))

@@ -15,7 +15,8 @@ The one window no SMTP client can close: the server accepted the message (we sen
 "." of DATA) but we died before recording 'sent'. We record 'sending' only once the server has
 accepted the recipient, right before DATA, so that window is as short as it can be: the
 server's reply to DATA plus one SQLite commit. A row found in 'sending' at start-up is SENT
-AGAIN. We chose at-least-once: a loss is silent and the reader never learns of it, a duplicate
+AGAIN, and so is a message whose DATA reply could not be read (smtp.py): both are unknown
+outcomes. We chose at-least-once: a loss is silent and the reader never learns of it, a duplicate
 is visible and harmless, and the copy carries the same Message-ID, which many mailboxes
 (Gmail) use to show it once. The alternative (mark it 'unknown' and never retry) would turn
 every crash during DATA, including the common case where the server never got the final ".",

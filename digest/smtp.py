@@ -117,7 +117,7 @@ def send_one(
             raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
         before_data()
         code, reply = conn.data(data)
-        if code != 250:
+        if not 200 <= code < 300:
             raise smtplib.SMTPDataError(code, reply)
     except smtplib.SMTPDataError as exc:
         _reset(conn)  # a refused DATA leaves the transaction open; the next MAIL needs it closed
@@ -164,8 +164,21 @@ def explain(
         return SmtpError(
             scrub(f"{where} refused {rcpt}: {code} {_text(reply)}"),
             hint="check the address in email.recipients",
-            transient=_is_4xx(code),
-            reconnect=code == 421,
+            # Only a 5xx is a refusal; an unreadable reply (-1) is worth another try.
+            transient=not 500 <= code < 600,
+            reconnect=code == 421 or code < 0,
+        )
+    if isinstance(exc, smtplib.SMTPDataError) and recipient and not 400 <= exc.smtp_code < 600:
+        # Not a refusal we can read (smtplib gives -1 for "2x0 ..."): the server may have the
+        # message, so this is an unknown outcome like a lost connection, and tried again.
+        return SmtpError(
+            scrub(
+                f"{where} gave an unreadable reply to the message to {recipient}:"
+                f" {_reply(exc) if exc.smtp_code > 0 else repr(_text(exc.smtp_error))}"
+            ),
+            hint="it may have arrived; it is sent again with the same Message-ID",
+            transient=True,
+            reconnect=True,
         )
     if isinstance(exc, smtplib.SMTPDataError | smtplib.SMTPConnectError):
         what = f"rejected the message to {recipient}" if recipient else "refused the connection"

@@ -415,3 +415,35 @@ def test_a_server_echoing_the_auth_data_never_leaks_the_password(
         assert "Authentication failed" in text
         assert PASSWORD not in text and echoed not in text
         assert not any(echoed[i : i + 8] in text for i in range(len(echoed) - 8))
+
+
+@pytest.mark.parametrize("reply", ["2x0 Queued, maybe", "Message received"])
+def test_an_unreadable_reply_to_data_is_retried_not_failed(tmp_path, caplog, reply):
+    # The server may have the message: like a lost connection, the outcome is unknown, so it is
+    # tried again (same Message-ID; README "Delivery"), never recorded as refused for good.
+    box = Mailboxes()
+    box.data_replies[:] = [reply]
+    with smtp_server(box) as server:
+        config = load_config(email_config(tmp_path, server.port, attempts=1))
+        run_once(config, now=NOW)
+        assert counts(box) == {ALICE: 0, BOB: 1, CAROL: 1}
+        assert deliveries(config)[ALICE] == ("pending", 1)
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 1
+        assert f"gave an unreadable reply to the message to {ALICE}" in errors[0]
+        assert "left pending for the next run" in errors[0]
+        run_once(config, now=NOW)  # nothing new: the next run sends what was left pending
+
+    assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
+    assert deliveries(config)[ALICE] == ("sent", 2)
+
+
+def test_an_unreadable_reply_to_data_is_retried_in_the_same_run(tmp_path):
+    box = Mailboxes()
+    box.data_replies[:] = ["2x0 ok"]
+    with smtp_server(box) as server:
+        config = load_config(email_config(tmp_path, server.port))
+        run_once(config, now=NOW)
+    assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
+    assert deliveries(config)[ALICE] == ("sent", 2)
+    assert box.connections == 2  # the confused connection was dropped, a new one opened

@@ -49,10 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"digest {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", parents=[common], help="build and write one digest now")
+    # --new-state: a state that holds nothing beside written digests is refused (it was lost,
+    # so every article would go out again) unless the user says it is meant.
+    new_state = argparse.ArgumentParser(add_help=False)
+    new_state.add_argument(
+        "--new-state",
+        action="store_true",
+        help="accept a missing or empty state file as a new start, though output.dir holds"
+        " digests (every article is then digested and emailed again)",
+    )
+
+    run = sub.add_parser("run", parents=[common, new_state], help="build and write one digest now")
     run.set_defaults(func=cmd_run)
 
-    serve = sub.add_parser("serve", parents=[common], help="run on schedule.digest until stopped")
+    serve = sub.add_parser(
+        "serve", parents=[common, new_state], help="run on schedule.digest until stopped"
+    )
     serve.add_argument(
         "--grace",
         type=float,
@@ -115,13 +127,17 @@ def _load(args: argparse.Namespace):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from digest.pipeline import run_once
+    from digest.state import prepare_state
 
-    run_once(_load(args))
+    config = _load(args)
+    prepare_state(config.state, config.output.dir, new_state=args.new_state)
+    run_once(config)
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from digest.serve import serve
+    from digest.state import prepare_state
 
     # APScheduler logs a job's unexpected exception with its traceback (a bug); show those,
     # in our format, but not its per-run INFO chatter.
@@ -129,7 +145,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     aps.handlers[:] = logging.getLogger("digest").handlers
     aps.setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     aps.propagate = False
-    return serve(_load(args), grace=args.grace)
+    config = _load(args)
+    prepare_state(config.state, config.output.dir, new_state=args.new_state)
+    return serve(config, grace=args.grace)
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import unicodedata
 from datetime import timezone
 from email.utils import parseaddr
 from pathlib import Path
@@ -63,6 +64,21 @@ def _check_address(address: str) -> str:
         return validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ValueError(f"{address!r} is not a valid email address: {exc}") from None
+
+
+def _one_line(value: str | None) -> str | None:
+    """Text that goes into an email header: a line break there would end the header (the mail
+    library refuses it, after the digest is built), so refuse it here, with where it is."""
+    if value is None:
+        return None
+    for i, char in enumerate(value):
+        if unicodedata.category(char) == "Cc" or char in "\u2028\u2029":
+            what = "a line break" if char in "\r\n\u2028\u2029\x85" else "a control character"
+            raise ValueError(
+                f"contains {what} ({char!r} at position {i + 1}); write it on one line"
+                " (a YAML block scalar such as '>' keeps a final newline: use '>-')"
+            )
+    return value
 
 
 class FolderSource(_Model):
@@ -165,6 +181,7 @@ class Recipient(_Model):
     name: str | None = None
 
     _email = field_validator("email")(classmethod(lambda cls, v: _check_address(v)))
+    _name = field_validator("name")(classmethod(lambda cls, v: _one_line(v)))
 
 
 class Smtp(_Model):
@@ -202,6 +219,7 @@ class Email(_Model):
     @field_validator("from_")
     @classmethod
     def _from(cls, value: str | None) -> str | None:
+        _one_line(value)
         if value is not None:
             _check_address(parseaddr(value)[1] or value)
         return value
@@ -211,6 +229,7 @@ class Email(_Model):
     def _subject(cls, value: str) -> str:
         from datetime import datetime
 
+        _one_line(value)
         try:
             value.format(title="T", date=datetime(2026, 1, 1))
         except (KeyError, IndexError, ValueError) as exc:
@@ -260,6 +279,8 @@ class Config(_Model):
     fetch: Fetch = Fetch()
     path: Path | None = Field(None, exclude=True, description="Where this config was read from.")
 
+    _title = field_validator("title")(classmethod(lambda cls, v: _one_line(v)))
+
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
@@ -292,11 +313,35 @@ class Config(_Model):
         return ZoneInfo(self.timezone)
 
 
+# Deeper than any real config.yaml: PyYAML composes nodes recursively, so without a bound a
+# file nested a few hundred levels deep ends in a RecursionError traceback, not a config error.
+MAX_YAML_DEPTH = 50
+
+
+class _Loader(yaml.SafeLoader):
+    """yaml.safe_load's loader, refusing nesting deeper than MAX_YAML_DEPTH (counted, so the
+    limit does not depend on how much Python stack is left)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self._depth >= MAX_YAML_DEPTH:
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def load_config(path: str | os.PathLike[str]) -> Config:
     """Read and validate config.yaml. Raises ConfigError listing every problem found."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except FileNotFoundError:
         hint = "file not found; pass --config PATH, or copy the project's config.yaml"
         raise ConfigError(path, [hint]) from None

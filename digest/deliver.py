@@ -6,13 +6,17 @@ no crash can lose them. Only digests marked 'written' are sent. Each run first r
 left over, then sends the new digest, over one connection opened when first needed.
 
 A delivery goes pending -> sending -> sent | failed (5xx for that recipient), or back to
-pending (4xx, connection trouble: next run tries again).
+pending (4xx, connection trouble: next run tries again). A delivery whose stored message cannot
+be built or sent for a reason of ours, not the server's (a line break in a subject or name that
+an older version let into the state), is failed with that reason: it never blocks the others,
+nor the next digest.
 
 The one window no SMTP client can close: the server accepted the message (we sent the final
 "." of DATA) but we died before recording 'sent'. We record 'sending' only once the server has
 accepted the recipient, right before DATA, so that window is as short as it can be: the
 server's reply to DATA plus one SQLite commit. A row found in 'sending' at start-up is SENT
-AGAIN. We chose at-least-once: a loss is silent and the reader never learns of it, a duplicate
+AGAIN, and so is a message whose DATA reply could not be read (smtp.py): both are unknown
+outcomes. We chose at-least-once: a loss is silent and the reader never learns of it, a duplicate
 is visible and harmless, and the copy carries the same Message-ID, which many mailboxes
 (Gmail) use to show it once. The alternative (mark it 'unknown' and never retry) would turn
 every crash during DATA, including the common case where the server never got the final ".",
@@ -28,6 +32,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from email import errors as email_errors
 from email import policy
 from typing import Any
 
@@ -40,6 +45,10 @@ from digest.smtp import SmtpError, close, connect, send_one
 from digest.state import State
 
 logger = logging.getLogger(__name__)
+
+# What the mail library (and smtplib, for a CR/LF in a command) raise on data it refuses to
+# put on the wire. Retrying cannot help, since the data is stored; the server never saw it.
+UNSENDABLE = (ValueError, TypeError, email_errors.MessageError)
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS email_copies (
@@ -244,10 +253,18 @@ class Outbox:
                 d.digest_name,
                 d.recipient,
             )
-        data = self.message(d, self.copy(d.digest_id), message_id=d.message_id)
+        try:
+            data = self.message(d, self.copy(d.digest_id), message_id=d.message_id)
+        except UNSENDABLE as exc:
+            return self._unsendable(d, f"cannot build the message: {exc}")
         # Sending and recording one message is a step `digest serve` lets finish on SIGTERM.
         with critical():
             return self._send_and_record(d, data)
+
+    def _unsendable(self, d: Delivery, reason: str) -> str:
+        self._record(d, "failed", reason)
+        logger.error("Email %s to %s failed: %s", d.digest_name, d.recipient, reason)
+        return "failed"
 
     def _send_and_record(self, d: Delivery, data: bytes) -> str:
         try:
@@ -257,6 +274,11 @@ class Outbox:
                 before_data=lambda: self._update(d, "status = 'sending'"),
                 on_try=lambda: self._update(d, "attempts = attempts + 1"),
             )
+        except UNSENDABLE as exc:
+            # smtplib refused a command before sending it (e.g. a CR/LF in a stored address).
+            # The connection may be mid-transaction: start the next message on a fresh one.
+            self._drop()
+            return self._unsendable(d, f"cannot send the message: {exc}")
         except SmtpError as exc:
             if exc.session:
                 # Nobody's fault but the server's or the config's: everyone waits, no one fails.
@@ -341,6 +363,19 @@ def deliveries_of(state: State, digest_id: int) -> list[tuple[str, str, str, str
     ).fetchall()
 
 
+def failed_before(state: State, digest_id: int, *, digests: int = 7) -> list[tuple[str, ...]]:
+    """(digest name, recipient, updated_at, last_error) of failed deliveries of the `digests`
+    digests before `digest_id`, newest first: `status` shows them, as they are not retried."""
+    ensure_schema(state.db)
+    return state.db.execute(
+        "SELECT g.name, d.recipient, d.updated_at, d.last_error FROM deliveries d"
+        " JOIN digests g ON g.id = d.digest_id WHERE d.status = 'failed' AND d.digest_id IN"
+        " (SELECT id FROM digests WHERE id < ? ORDER BY id DESC LIMIT ?)"
+        " ORDER BY d.digest_id DESC, d.rowid",
+        (digest_id, digests),
+    ).fetchall()
+
+
 def send_test(
     config: Config, state: State, address: str, *, ssl_context: ssl.SSLContext | None = None
 ) -> str:
@@ -364,6 +399,12 @@ def send_test(
     with Outbox(config, state, ssl_context=ssl_context) as outbox:
         test = Delivery(record.id, record.name, record.rendered.subject, address, None, "", "")
         message_id = make_msgid("test", domain=sender_domain(config.email.from_))
-        data = outbox.message(test, outbox.copy(record.id), message_id=message_id)
+        try:
+            data = outbox.message(test, outbox.copy(record.id), message_id=message_id)
+        except UNSENDABLE as exc:
+            raise DeliveryError(
+                f"cannot build {record.name} as an email: {exc}",
+                hint="a later digest, built with the corrected config, will go",
+            ) from None
         outbox.send(data, recipient=address, before_data=lambda: None)
     return record.name

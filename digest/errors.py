@@ -36,3 +36,9 @@ class ExtractionError(DigestError, ValueError):
 
 class DeliveryError(DigestError):
     """The digest could not be written or sent."""
+
+
+class StateError(DigestError):
+    """The state database is missing beside written digests, damaged, or cannot be written
+    (disk full, I/O error). Nothing more is done until it is dealt with: going on could send a
+    digest twice or lose what was done."""

@@ -6,11 +6,13 @@ for why that makes a crash at any point safe to re-run).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest.config import Config
@@ -27,7 +29,15 @@ from digest.shutdown import critical
 from digest.sources import collect
 from digest.sources.remote import RemoteState
 from digest.staging import merge as merge_staged
-from digest.state import DigestRecord, State, exclusive_run
+from digest.state import (
+    DigestRecord,
+    State,
+    digest_order,
+    digests_on_disk,
+    exclusive_run,
+    refuse_lost_state,
+    storage_errors,
+)
 from digest.summarise import summarize
 from digest.write import atomic_write, write_digest
 
@@ -39,7 +49,8 @@ logger = logging.getLogger(__name__)
 
 def run_once(config: Config, *, now: datetime | None = None, slot: str | None = None) -> RunReport:
     """Build and write one digest of everything new. Safe to call again after a crash."""
-    with exclusive_run(config.state):
+    # storage_errors: a damaged or full state stops the run with one line, wherever it shows.
+    with exclusive_run(config.state), storage_errors(config.state):
         return _run_once(config, now=now, slot=slot)
 
 
@@ -48,6 +59,7 @@ def _run_once(config: Config, *, now: datetime | None, slot: str | None) -> RunR
     now = (now or datetime.now(config.tz)).astimezone(config.tz)
     env = environment(config.output.templates)
     with State(config.state) as state, Outbox(config, state) as outbox:
+        refuse_lost_state(state, config.output.dir)
         finish_interrupted(state, outbox, config, env)
         found = gather(config, state, now=now)
         repeats = tuple(r.as_skipped() for r in found.repeats)
@@ -243,18 +255,48 @@ def publish(record: DigestRecord, state: State, config: Config, env) -> list:
 
 
 def write_index(state: State, config: Config, env) -> None:
+    """index.html lists the digests whose files are in output.dir, newest first: those the
+    state knows, and those it does not (written before a --new-state), so none drops out."""
     ext = "html" if "html" in config.output.formats else config.output.formats[0]
-    entries = [
-        {
-            "href": f"{r.name}.{ext}",
-            "created_at": r.created_at,
-            "suffix": r.name.rsplit("-", 1)[1] if r.name.count("-") == 4 else "",
-            "articles": r.articles,
-            "sources": r.sources,
-        }
-        for r in state.written()
-    ]
-    atomic_write(config.output.dir / "index.html", render_index(config.title, entries, env=env))
+    out = config.output.dir
+    known = {r.name: r for r in state.written()}
+    names = [n for n in digests_on_disk(out) if (out / f"{n}.{ext}").exists()]
+    entries = []
+    for name in sorted(names, key=digest_order, reverse=True):
+        record = known.get(name)
+        created_at, articles, sources = (
+            (record.created_at, record.articles, record.sources)
+            if record
+            else _described_by_files(out, name, config)
+        )
+        entries.append(
+            {
+                "href": f"{name}.{ext}",
+                "created_at": created_at,
+                "suffix": name.rsplit("-", 1)[1] if name.count("-") == 4 else "",
+                "articles": articles,
+                "sources": sources,
+            }
+        )
+    atomic_write(out / "index.html", render_index(config.title, entries, env=env))
+
+
+def _described_by_files(
+    out: Path, name: str, config: Config
+) -> tuple[datetime, int | None, int | None]:
+    """When, and how many articles and sources, for a digest the state does not know: from its
+    JSON file if there is one, else the date in its name (counts unknown)."""
+    try:
+        data = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+        items = data["items"]
+        return (
+            datetime.fromisoformat(data["generated_at"]),
+            len(items),
+            len({item["source"] for item in items}),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        day = digest_order(name)[0]
+        return datetime.fromisoformat(day).replace(tzinfo=config.tz), None, None
 
 
 def _count(n: int, noun: str) -> str:

@@ -8,6 +8,8 @@ environment only here and is scrubbed from every message we build.
 
 from __future__ import annotations
 
+import base64
+import re
 import smtplib
 import socket
 import ssl
@@ -115,7 +117,7 @@ def send_one(
             raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
         before_data()
         code, reply = conn.data(data)
-        if code != 250:
+        if not 200 <= code < 300:
             raise smtplib.SMTPDataError(code, reply)
     except smtplib.SMTPDataError as exc:
         _reset(conn)  # a refused DATA leaves the transaction open; the next MAIL needs it closed
@@ -162,8 +164,21 @@ def explain(
         return SmtpError(
             scrub(f"{where} refused {rcpt}: {code} {_text(reply)}"),
             hint="check the address in email.recipients",
-            transient=_is_4xx(code),
-            reconnect=code == 421,
+            # Only a 5xx is a refusal; an unreadable reply (-1) is worth another try.
+            transient=not 500 <= code < 600,
+            reconnect=code == 421 or code < 0,
+        )
+    if isinstance(exc, smtplib.SMTPDataError) and recipient and not 400 <= exc.smtp_code < 600:
+        # Not a refusal we can read (smtplib gives -1 for "2x0 ..."): the server may have the
+        # message, so this is an unknown outcome like a lost connection, and tried again.
+        return SmtpError(
+            scrub(
+                f"{where} gave an unreadable reply to the message to {recipient}:"
+                f" {_reply(exc) if exc.smtp_code > 0 else repr(_text(exc.smtp_error))}"
+            ),
+            hint="it may have arrived; it is sent again with the same Message-ID",
+            transient=True,
+            reconnect=True,
         )
     if isinstance(exc, smtplib.SMTPDataError | smtplib.SMTPConnectError):
         what = f"rejected the message to {recipient}" if recipient else "refused the connection"
@@ -253,10 +268,50 @@ def _reply(exc: smtplib.SMTPResponseException) -> str:
 
 
 def _scrubber(cfg: Smtp) -> Callable[[str], str]:
-    """Server replies are echoed into our messages; make sure none of them carries the password."""
+    """Server replies are echoed into our messages; make sure none of them carries the password,
+    in plain text or in the base64 that AUTH sent it as (a misbehaving server may echo that)."""
     password = cfg.password()
+    if not password:
+        return lambda text: text
+    pieces = _base64_pieces(password.encode("utf-8"), (cfg.username or "").encode("utf-8"))
+    sizes = sorted({len(p) for p in pieces})
+
+    def leaks(run: str) -> bool:
+        return any(run[i : i + n] in pieces for n in sizes for i in range(len(run) - n + 1))
 
     def scrub(text: str) -> str:
-        return text.replace(password, "***") if password else text
+        text = text.replace(password, "***")
+        # A whole base64 run goes if it holds part of the password's encoding: the user name
+        # or other bytes sharing it are no loss.
+        return _BASE64_RUN.sub(lambda m: "***" if leaks(m[0]) else m[0], text)
 
     return scrub
+
+
+# Base64 text as a server would echo it (linear: one greedy class, then at most two "=").
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}")
+PIECE = 8  # base64 characters (6 bytes of the password) that count as a leak when echoed
+
+
+def _base64_pieces(password: bytes, username: bytes) -> set[str]:
+    """Every PIECE-character stretch of base64 that can only come from the password.
+
+    At offset k (mod 3) in the encoded bytes, the characters for the password's own bytes are
+    fixed, except the first group (it mixes in the bytes before it) and the last (the bytes
+    after it). Those fixed middles, at k = 0, 1, 2, cover AUTH PLAIN ("\\0user\\0password"),
+    AUTH LOGIN (the password alone) and any other framing; any PIECE characters of one is
+    enough to match, so a server echoing only part of a token is caught too. For a password
+    too short to have a fixed middle, the exact PLAIN and LOGIN tokens stand in.
+    """
+    pieces = {
+        base64.b64encode(b"\0" + username + b"\0" + password).decode(),  # AUTH PLAIN
+        base64.b64encode(password).decode(),  # AUTH LOGIN's answer to "Password:"
+    }
+    for k in range(3):
+        encoded = base64.b64encode(b"\0" * k + password).decode()
+        start = 4 if k else 0
+        end = len(encoded) - (4 if (k + len(password)) % 3 else 0)
+        middle = encoded[start:end]
+        if len(middle) >= PIECE:
+            pieces |= {middle[i : i + PIECE] for i in range(len(middle) - PIECE + 1)}
+    return pieces

@@ -11,10 +11,18 @@ a later copy of the story can be left out as a repeat, and only of a digest that
 
 Schema changes are additive (`CREATE TABLE IF NOT EXISTS` at every open): a state file made by
 an older version gains the new tables the first time this version opens it.
+
+Damage. The state is checked (`PRAGMA quick_check`) at every open, before anything is written;
+a state holding nothing beside digests already written is refused (refuse_lost_state) rather
+than taken for a new install, which would digest and send everything again; a full disk or an
+I/O error is a StateError naming the file. Each is one line and stops the run.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -22,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from digest.errors import DigestError
+from digest.errors import DigestError, StateError
 from digest.models import RenderedDigest, Repeat, Sent, Skipped
 
 SCHEMA = """
@@ -59,6 +67,11 @@ CREATE TABLE IF NOT EXISTS signatures (
     minhash    BLOB NOT NULL           -- dedupe.to_bytes(): datasketch's LeanMinHash layout
 );
 CREATE INDEX IF NOT EXISTS signatures_by_time ON signatures (sent_at);
+-- Facts about the state itself: 'started_new' = when `--new-state` accepted it as a new start.
+CREATE TABLE IF NOT EXISTS state_info (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);
 """
 
 
@@ -75,6 +88,126 @@ class DigestRecord:
 
 
 RUN_LOCK_WAIT = 300  # seconds a run waits for another run on the same state to finish
+
+logger = logging.getLogger(__name__)
+
+# What write.py names digest files: digest-2026-11-24.html, digest-2026-11-24-2.json, ...
+DIGEST_FILE = re.compile(r"(digest-\d{4}-\d{2}-\d{2}(?:-\d+)?)\.(?:html|txt|json)")
+
+
+def digests_on_disk(out_dir: Path) -> list[str]:
+    """Names of the digests whose files are in `out_dir`, oldest first."""
+    if not out_dir.is_dir():
+        return []
+    names = {m[1] for p in out_dir.iterdir() if (m := DIGEST_FILE.fullmatch(p.name))}
+    return sorted(names, key=digest_order)
+
+
+def digest_order(name: str) -> tuple[str, int]:
+    """digest-DAY before digest-DAY-2 before digest-DAY-10."""
+    rest = name.removeprefix("digest-")
+    n = rest[11:]
+    return rest[:10], int(n) if n.isdigit() else 1
+
+
+def refuse_lost_state(state: State, out_dir: Path) -> None:
+    """A state holding nothing beside written digests was lost (deleted, truncated, a wrong
+    `state:` path), not newly installed: going on would digest and email every article again,
+    so stop and say what to do. `--new-state` (start_new_state) says it is meant."""
+    if not state.holds_nothing():
+        return
+    found = digests_on_disk(out_dir)
+    if found:
+        what = "did not exist" if state.was_missing else "holds nothing"
+        raise StateError(
+            f"state database {state.path} {what}, but {out_dir} holds {len(found)}"
+            f" digest{'s' if len(found) > 1 else ''} (newest {found[-1]}): with a new state,"
+            " every article would be digested and emailed again",
+            hint="restore the state file from a backup, or check `state:` in config.yaml;"
+            " to start over anyway, run once with --new-state",
+        )
+
+
+def start_new_state(path: Path) -> bool:
+    """--new-state: accept a state that holds nothing (missing, emptied) as a new start, so
+    refuse_lost_state lets runs go on. A state holding digests is kept as it is."""
+    with State(path) as state:
+        if not state.holds_nothing():
+            logger.info("--new-state: %s already holds digests; it is kept as it is", path)
+            return False
+        with state.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO state_info (key, value) VALUES ('started_new', ?)",
+                (datetime.now().astimezone().isoformat(timespec="seconds"),),
+            )
+    logger.warning(
+        "Starting a new state at %s: articles already in earlier digests count as new", path
+    )
+    return True
+
+
+def prepare_state(path: Path, out_dir: Path, *, new_state: bool = False) -> None:
+    """Before `run` or `serve` starts: damage, or a lost state, stops it here with one line."""
+    if new_state:
+        start_new_state(path)
+    with State(path) as state:
+        refuse_lost_state(state, out_dir)
+
+
+def state_error(path: Path, exc: sqlite3.Error | OSError) -> StateError | None:
+    """The StateError for a failure of the state file itself, or None for anything else (a
+    bug in our SQL, say, which should keep its traceback)."""
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return _disk_full(path, exc.strerror or str(exc))
+        return StateError(
+            f"cannot use the state database {path}: {exc.strerror or exc}",
+            hint="check the `state:` path in config.yaml and that it is writable",
+        )
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return damaged(path, str(exc))
+    if code == sqlite3.SQLITE_FULL:
+        return _disk_full(path, str(exc))
+    if code == sqlite3.SQLITE_IOERR:
+        return StateError(
+            f"I/O error on the state database {path}: {exc}",
+            hint="check the disk it is on (dmesg), then run again",
+        )
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
+        return StateError(
+            f"cannot open state database {path}: {exc}",
+            hint="check the `state:` path in config.yaml and that it is writable",
+        )
+    return None
+
+
+def damaged(path: Path, detail: str) -> StateError:
+    return StateError(
+        f"state database {path} is damaged: {detail}",
+        hint=f"move it aside (mv {path} {path}.damaged), then restore a backup or recover it"
+        ' (README: "A damaged state"); without one, `digest run --new-state` starts over',
+    )
+
+
+def _disk_full(path: Path, detail: str) -> StateError:
+    return StateError(
+        f"cannot write the state database {path}: {detail}",
+        hint="the disk is full: free space on it and run again; nothing was sent or marked"
+        " done that the state does not record",
+    )
+
+
+@contextmanager
+def storage_errors(path: Path) -> Iterator[None]:
+    """Turn a failure of the state file (damage, full disk, I/O) into one StateError line."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        error = state_error(path, exc)
+        if error is None:
+            raise
+        raise error from None
 
 
 @contextmanager
@@ -98,8 +231,13 @@ def exclusive_run(state_path: Path, *, wait: float = RUN_LOCK_WAIT) -> Iterator[
 class State:
     """One SQLite file. Use as a context manager, or call close()."""
 
+    # A test hook standing in for a full disk: the file may not grow past this many pages
+    # (SQLite's max_page_count; it never shrinks a file, so 1 means "no growth").
+    max_page_count: int | None = None
+
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self.was_missing = not self.path.exists()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: we open transactions ourselves, so each step is explicit.
@@ -108,6 +246,11 @@ class State:
             self.db = sqlite3.connect(
                 self.path, isolation_level=None, timeout=30, check_same_thread=False
             )
+            # Before anything is written (even the journal mode): a damaged file is reported,
+            # not written to, and no digest file is written from what it says.
+            self._check()
+            if self.max_page_count is not None:
+                self.db.execute(f"PRAGMA max_page_count = {int(self.max_page_count)}")
             self.db.execute("PRAGMA journal_mode=WAL")
             # In WAL mode NORMAL skips the fsync per commit yet a commit still survives the
             # process being killed (only a power cut can undo the last few). It shrinks the
@@ -115,11 +258,33 @@ class State:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)
-        except sqlite3.Error as exc:
-            raise DigestError(
+        except StateError:
+            self.db.close()
+            raise
+        except (sqlite3.Error, OSError) as exc:
+            if getattr(self, "db", None) is not None:
+                self.db.close()
+            raise state_error(self.path, exc) or DigestError(
                 f"cannot open state database {self.path}: {exc}",
                 hint="check the `state:` path in config.yaml and that it is writable",
             ) from None
+
+    def holds_nothing(self) -> bool:
+        """No digest, no article, and not started with --new-state: what a deleted or
+        truncated file leaves (SQLite takes an empty file for a new database)."""
+        row = self.db.execute(
+            "SELECT EXISTS (SELECT 1 FROM digests) OR EXISTS (SELECT 1 FROM articles)"
+            " OR EXISTS (SELECT 1 FROM state_info WHERE key = 'started_new')"
+        ).fetchone()
+        return not row[0]
+
+    def _check(self) -> None:
+        # quick_check: the structure of every page, in time linear in the file (no index
+        # cross-check, which integrity_check adds at a much higher cost).
+        problems = [row[0] for row in self.db.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            lines = [ln for p in problems for ln in p.splitlines() if not ln.startswith("***")]
+            raise damaged(self.path, "; ".join(lines)[:300])
 
     def __enter__(self) -> State:
         return self
@@ -134,13 +299,15 @@ class State:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         # BEGIN IMMEDIATE takes the write lock up front, so two runs cannot both pick the
         # same digest name or both claim the same articles.
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with storage_errors(self.path):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                if self.db.in_transaction:  # SQLite may already have rolled back (disk full)
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     # --- articles -----------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from datetime import datetime, tzinfo
 from apscheduler.triggers.interval import IntervalTrigger
 
 from digest.config import Config
-from digest.deliver import deliveries_of
+from digest.deliver import deliveries_of, failed_before
 from digest.health import read_health
 from digest.schedule import last_slot_run, next_run
 from digest.staging import waiting
@@ -41,6 +41,7 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
     with State(config.state) as state:
         last = state.last_digest()
         deliveries = deliveries_of(state, last.id) if last else []
+        earlier_failures = failed_before(state, last.id) if last else []
         pending = state.pending()
         slot_run = last_slot_run(state)
         staged = waiting(state)
@@ -61,6 +62,8 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
         for recipient, status, updated, error in deliveries:
             when = _fmt(updated, tz)
             lines.append(f"  {status:<10} {recipient} ({when})" + (f": {error}" if error else ""))
+        for name, recipient, updated, error in earlier_failures:
+            lines.append(f"  failed     {name} to {recipient} ({_fmt(updated, tz)}): {error}")
     if pending:
         lines.append(f"  pending    {', '.join(r.name for r in pending)} (finished on next run)")
     if slot_run:

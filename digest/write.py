@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import tempfile
@@ -35,9 +36,15 @@ def atomic_write(path: Path, content: str) -> Path:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
         raise DeliveryError(
             f"cannot write {path}: {exc.strerror or exc}",
-            hint="check output.dir in config.yaml and that it is writable",
+            # The digest is stored before its files are written (state.py): the next run
+            # writes it from there, so freeing space loses nothing and sends nothing twice.
+            hint="the disk holding output.dir is full: free space and run again; the digest is"
+            " kept in the state and written then"
+            if full
+            else "check output.dir in config.yaml and that it is writable",
         ) from None
     logger.debug("Wrote %s", path)
     return path

@@ -168,3 +168,46 @@ def test_shipped_config_is_valid():
 def test_write_config_helper_overrides(tmp_path):
     config = load_config(write_config(tmp_path, title="Evening Edition"))
     assert config.title == "Evening Edition"
+
+
+def test_deeply_nested_yaml_is_one_config_error_not_a_recursion_error(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("title: " + "[" * 3000 + "]" * 3000 + "\nsources: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    (problem,) = info.value.problems
+    assert problem.startswith("line 1, column ")
+    assert "not valid YAML (nested more than 50 levels deep)" in problem
+
+
+def test_yaml_alias_bomb_is_refused_without_expanding_it(tmp_path):
+    # a: 9 strings; b: 9 x a; ... i: 9^9 strings if expanded. Aliases stay shared references.
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    path = tmp_path / "config.yaml"
+    path.write_text("\n".join([*lines, "sources: *i", ""]), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "a: unknown key" in info.value.problems
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({"title": "Morning\nBrief"}, "title"),
+        ({"email": {"subject": "{title} for {date:%A}\n"}}, "email.subject"),
+        ({"email": {"from": "Brief <b@example.org>\r\nBcc: eve@example.org"}}, "email.from"),
+        (
+            {"email": {"recipients": [{"email": "a@example.org", "name": "A\r\nBcc: e@x.org"}]}},
+            "email.recipients[0].name",
+        ),
+        ({"title": "Morning\x00Brief"}, "title"),
+    ],
+)
+def test_control_characters_in_header_text_are_refused_with_the_key(tmp_path, raw, key):
+    # A line break here passed check-config, then crashed every run while building the email.
+    (tmp_path / "articles").mkdir()
+    (problem,) = problems(tmp_path, {"sources": [folder()], **raw})
+    assert problem.startswith(f"{key}: contains a ")
+    assert "write it on one line" in problem

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import signal
@@ -303,3 +304,146 @@ def test_status_shows_who_got_the_last_digest(tmp_path):
     sent = [line.split()[:2] for line in lines if line.strip().startswith(("sent", "failed"))]
     assert sent == [["sent", ALICE], ["failed", BOB], ["sent", CAROL]]
     assert any(BOB in line and "550 5.1.1 No such user" in line for line in lines)
+
+
+@pytest.mark.parametrize("poison", ["subject", "name"])
+def test_a_stored_delivery_that_cannot_be_built_fails_alone(tmp_path, capsys, poison):
+    # An older version let a line break into email.subject or a recipient's name and stored it
+    # with the digest: every later run crashed in finish_interrupted and built nothing new.
+    port = free_port()
+    path = email_config(tmp_path, port, attempts=1)
+    config = load_config(path)
+    run_once(config, now=NOW)  # server down: the deliveries of digest 1 wait in the state
+    with sqlite3.connect(config.state) as db:
+        if poison == "subject":
+            db.execute("UPDATE digests SET subject = 'Morning Brief\nBcc: eve@example.org'")
+        else:
+            db.execute(
+                "UPDATE deliveries SET name = 'Bob\r\nBcc: eve@example.org' WHERE recipient = ?",
+                (BOB,),
+            )
+    add_second_article(tmp_path)
+    box = Mailboxes()
+    capsys.readouterr()
+    with smtp_server(box, port=port):
+        assert main(["run", "-c", str(path)]) == 0
+    stderr = capsys.readouterr().err
+
+    poisoned = EVERYONE if poison == "subject" else (BOB,)
+    assert counts(box) == {who: 1 if who in poisoned else 2 for who in EVERYONE}
+    assert all("eve" not in str(m) for who in EVERYONE for m in box[who])
+    with sqlite3.connect(config.state) as db:
+        rows = db.execute(
+            "SELECT digest_id, recipient, status, last_error FROM deliveries ORDER BY digest_id"
+        ).fetchall()
+    failed = {r for d, r, s, _ in rows if d == 1 and s == "failed"}
+    assert failed == set(poisoned)
+    assert {s for d, _, s, _ in rows if d == 2} == {"sent"}
+    reasons = [e for d, r, s, e in rows if s == "failed"]
+    why = "linefeed" if poison == "subject" else "CR or LF"  # the mail library's own words
+    assert all(e.startswith("cannot build the message: ") and why in e for e in reasons)
+    errors = [line for line in stderr.splitlines() if line.startswith("ERROR")]
+    assert len(errors) == len(poisoned)
+    assert all(e.startswith("ERROR: Email digest-2026-11-24 to ") for e in errors)
+    assert "Traceback" not in stderr and "Done: " in stderr
+
+    from digest.status import status_lines
+
+    lines = status_lines(config, now=NOW)
+    shown = [line for line in lines if line.strip().startswith("failed")]
+    assert len(shown) == len(poisoned)
+    assert all("digest-2026-11-24 to " in line and why in line for line in shown)
+
+
+class EchoingAuth(Mailboxes):
+    """A misbehaving server: it refuses every login and quotes the client's AUTH data back."""
+
+    def __init__(self, cut: slice = slice(None)) -> None:
+        super().__init__()
+        self.cut = cut
+        self.echoed: list[str] = []
+
+    async def handle_AUTH(self, server, session, envelope, args):  # noqa: N802
+        if args[0] == "LOGIN":  # smtplib sent the user name; the password answers "Password:"
+            answer = await server.challenge_auth("Password:")
+            token = base64.b64encode(answer).decode() if isinstance(answer, bytes) else ""
+        else:
+            token = args[1]
+        self.echoed.append(token[self.cut])
+        return f"535 5.7.8 Authentication failed for AUTH {args[0]} {token[self.cut]}"
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+@pytest.mark.parametrize(
+    ("mechanism", "cut"),
+    [("PLAIN", slice(None)), ("LOGIN", slice(None)), ("PLAIN", slice(7, -5))],
+    ids=["plain", "login", "part-of-plain"],
+)
+def test_a_server_echoing_the_auth_data_never_leaks_the_password(
+    tmp_path, monkeypatch, caplog, mechanism, cut
+):
+    box = EchoingAuth(cut)
+    other = "LOGIN" if mechanism == "PLAIN" else "PLAIN"
+    monkeypatch.setenv("DIGEST_SMTP_PASSWORD", PASSWORD)
+    caplog.set_level(logging.DEBUG)
+    with smtp_server(
+        box,
+        auth_required=True,
+        auth_require_tls=False,
+        auth_exclude_mechanism=[other],
+        authenticator=password_auth("brief", PASSWORD),
+    ) as srv:
+        path = email_config(
+            tmp_path, srv.port, username="brief", password_env="DIGEST_SMTP_PASSWORD"
+        )
+        config = load_config(path)
+        run_once(config, now=NOW)
+
+    from digest.status import status_lines
+
+    # The server did echo the secret (in base64), so the test shows the scrubber at work.
+    (echoed,) = set(box.echoed)
+    assert len(echoed) >= 12
+    full = base64.b64decode(echoed) if cut == slice(None) else b""
+    assert cut != slice(None) or PASSWORD.encode() in full
+    ours = " ".join(r.getMessage() for r in caplog.records if r.name.startswith("digest"))
+    with sqlite3.connect(config.state) as db:
+        errors = " ".join(e for (e,) in db.execute("SELECT last_error FROM deliveries") if e)
+    status = "\n".join(status_lines(config, now=NOW))
+    assert f"535 5.7.8 Authentication failed for AUTH {mechanism} ***" in errors
+    for text in (ours, errors, status):
+        assert "Authentication failed" in text
+        assert PASSWORD not in text and echoed not in text
+        assert not any(echoed[i : i + 8] in text for i in range(len(echoed) - 8))
+
+
+@pytest.mark.parametrize("reply", ["2x0 Queued, maybe", "Message received"])
+def test_an_unreadable_reply_to_data_is_retried_not_failed(tmp_path, caplog, reply):
+    # The server may have the message: like a lost connection, the outcome is unknown, so it is
+    # tried again (same Message-ID; README "Delivery"), never recorded as refused for good.
+    box = Mailboxes()
+    box.data_replies[:] = [reply]
+    with smtp_server(box) as server:
+        config = load_config(email_config(tmp_path, server.port, attempts=1))
+        run_once(config, now=NOW)
+        assert counts(box) == {ALICE: 0, BOB: 1, CAROL: 1}
+        assert deliveries(config)[ALICE] == ("pending", 1)
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 1
+        assert f"gave an unreadable reply to the message to {ALICE}" in errors[0]
+        assert "left pending for the next run" in errors[0]
+        run_once(config, now=NOW)  # nothing new: the next run sends what was left pending
+
+    assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
+    assert deliveries(config)[ALICE] == ("sent", 2)
+
+
+def test_an_unreadable_reply_to_data_is_retried_in_the_same_run(tmp_path):
+    box = Mailboxes()
+    box.data_replies[:] = ["2x0 ok"]
+    with smtp_server(box) as server:
+        config = load_config(email_config(tmp_path, server.port))
+        run_once(config, now=NOW)
+    assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
+    assert deliveries(config)[ALICE] == ("sent", 2)
+    assert box.connections == 2  # the confused connection was dropped, a new one opened

@@ -14,6 +14,7 @@ import pytest
 from digest.config import load_config
 from digest.errors import DeliveryError
 from digest.pipeline import run_once
+from digest.state import start_new_state
 from tests.conftest import (
     HARBOUR_ARTICLE,
     LIBRARY_ARTICLE,
@@ -198,6 +199,7 @@ def test_existing_files_are_never_overwritten_even_without_state(config, article
     add_article(articles, "harbour.txt", HARBOUR_ARTICLE)
     run_once(config, now=NOW)
     Path(config.state).unlink()
+    start_new_state(config.state)  # `--new-state`: without it the run refuses (test_state_damage)
     report = run_once(config, now=NOW + timedelta(hours=1))
     assert report.digest_name == "digest-2026-11-24-2"
 

@@ -10,11 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from digest.config import load_config
-from digest.errors import DeliveryError
-from digest.pipeline import run_once
-from tests.conftest import (
+from helpers import (
     HARBOUR_ARTICLE,
     LIBRARY_ARTICLE,
     NOW,
@@ -23,6 +19,10 @@ from tests.conftest import (
     add_article,
     write_config,
 )
+
+from digest.config import load_config
+from digest.errors import DeliveryError
+from digest.pipeline import run_once
 
 
 def outputs(config, name: str) -> dict[str, str]:

@@ -24,6 +24,8 @@ HANG = 60.0  # seconds: long enough for a loaded 2-core machine, short enough to
 class Serve:
     """One `python -m digest serve` child; its stderr goes to a log file we can poll."""
 
+    started: list[Serve] = []  # every child, so a failed test can still stop them (kill_strays)
+
     def __init__(self, config: Path, *args: str, log: Path | None = None) -> None:
         self.log = log or config.with_name("serve.log")
         self.offset = self.log.stat().st_size if self.log.exists() else 0
@@ -36,6 +38,7 @@ class Serve:
             stderr=self.handle,
             env=env,
         )
+        Serve.started.append(self)
 
     def output(self) -> str:
         """What this process logged (the log file may hold earlier processes' lines too)."""
@@ -58,6 +61,14 @@ class Serve:
         self.proc.kill()
         self.proc.wait(timeout=HANG)
         self.handle.close()
+
+
+def kill_strays() -> None:
+    """Kill every child still running (a test failed before stopping it)."""
+    while Serve.started:
+        serve = Serve.started.pop()
+        if serve.proc.poll() is None:
+            serve.kill()
 
 
 def wait_until(check: Callable[[], object], timeout: float = HANG, what: str = "condition") -> None:

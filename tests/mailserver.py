@@ -73,12 +73,32 @@ class Mailboxes:
         return "250 Message accepted for delivery"
 
 
-def free_port() -> int:
-    # aiosmtpd's Controller checks its server by connecting to the port it was given, so it
-    # cannot be handed port 0: ask the OS for a free port first.
+class _Controller(Controller):
+    """aiosmtpd's Controller on port 0: the OS picks a free port, and `port` is read back.
+
+    (A port picked beforehand, bound, closed and handed over, can be taken in between.)
+    """
+
+    def _trigger_server(self) -> None:
+        # Runs after the server is bound and before start() returns: the first moment the
+        # real port is known, and before aiosmtpd connects to it to check it is up.
+        if self.port == 0:
+            self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+@contextmanager
+def closed_port() -> Iterator[int]:
+    """A port that refuses connections and that nobody else can take while the block runs.
+
+    The socket is bound but never listens, so connecting gets "Connection refused"; the
+    kernel hands its port to no one else, and smtp_server(port=...) may still bind it
+    (both sockets set SO_REUSEADDR, and only the server listens).
+    """
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        yield sock.getsockname()[1]
 
 
 def password_auth(username: str, password: str) -> Callable[..., AuthResult]:
@@ -94,9 +114,10 @@ def password_auth(username: str, password: str) -> Callable[..., AuthResult]:
 @contextmanager
 def smtp_server(handler: Mailboxes | None = None, port: int = 0, **kwargs) -> Iterator[Controller]:
     """Start a server on 127.0.0.1 (kwargs go to aiosmtpd's SMTP) and stop it afterwards."""
-    controller = Controller(
-        handler or Mailboxes(), hostname="127.0.0.1", port=port or free_port(), **kwargs
-    )
+    # ready_timeout: aiosmtpd waits 1 s by default for its thread to answer, which a loaded
+    # machine can miss; this only bounds a hang.
+    kwargs.setdefault("ready_timeout", 60)
+    controller = _Controller(handler or Mailboxes(), hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     try:
         yield controller

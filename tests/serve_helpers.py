@@ -1,6 +1,8 @@
 """Driving a real `digest serve` process: start, wait for log lines, drop files, read digests.
 
-Shared by tests/test_serve.py and benchmarks/serve_soak.py.
+Shared by tests/test_serve.py and benchmarks/serve_soak.py. Every wait is for an event (a log
+line, a file, a process exit) with a ceiling, HANG, that only bounds a hang: a loaded machine
+may be slow, and no test here asserts speed.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+HANG = 60.0  # seconds: long enough for a loaded 2-core machine, short enough to end a hang
 
 
 class Serve:
     """One `python -m digest serve` child; its stderr goes to a log file we can poll."""
+
+    started: list[Serve] = []  # every child, so a failed test can still stop them (kill_strays)
 
     def __init__(self, config: Path, *args: str, log: Path | None = None) -> None:
         self.log = log or config.with_name("serve.log")
@@ -33,6 +38,7 @@ class Serve:
             stderr=self.handle,
             env=env,
         )
+        Serve.started.append(self)
 
     def output(self) -> str:
         """What this process logged (the log file may hold earlier processes' lines too)."""
@@ -40,10 +46,10 @@ class Serve:
             fh.seek(self.offset)
             return fh.read().decode("utf-8", "replace")
 
-    def wait_for(self, text: str, timeout: float = 10.0) -> None:
+    def wait_for(self, text: str, timeout: float = HANG) -> None:
         wait_until(lambda: text in self.output(), timeout, f"{text!r} in the log:\n{self.output()}")
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> tuple[int, float]:
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = HANG) -> tuple[int, float]:
         """Send `sig`; return (exit code, seconds it took to exit)."""
         started = time.monotonic()
         self.proc.send_signal(sig)
@@ -53,11 +59,19 @@ class Serve:
 
     def kill(self) -> None:
         self.proc.kill()
-        self.proc.wait(timeout=10)
+        self.proc.wait(timeout=HANG)
         self.handle.close()
 
 
-def wait_until(check: Callable[[], object], timeout: float, what: str = "condition") -> None:
+def kill_strays() -> None:
+    """Kill every child still running (a test failed before stopping it)."""
+    while Serve.started:
+        serve = Serve.started.pop()
+        if serve.proc.poll() is None:
+            serve.kill()
+
+
+def wait_until(check: Callable[[], object], timeout: float = HANG, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import SEED_BOILERPLATE
 
 from digest.clean import clean_paragraphs, clean_text
-from tests.conftest import SEED_BOILERPLATE
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_08ae971f51795d28.txt"
 

@@ -4,9 +4,9 @@ promo-code offers and book plugs. All text is invented for these tests."""
 from __future__ import annotations
 
 import pytest
+from test_clean import DIRTY_BODY, DIRTY_TITLE
 
 from digest.clean import clean_paragraphs, clean_text
-from tests.test_clean import DIRTY_BODY, DIRTY_TITLE
 
 
 def _reasons(extra: list[str]) -> dict[str, str | None]:

@@ -3,8 +3,9 @@ language-independent byline and click cues. All text is invented for these tests
 
 from __future__ import annotations
 
+from test_clean import DIRTY_BODY, DIRTY_TITLE
+
 from digest.clean import clean_paragraphs, clean_text
-from tests.test_clean import DIRTY_BODY, DIRTY_TITLE
 
 ES_TITLE = "El puerto de Valdemora reabre tras tres meses de obras"
 ES_BODY = [

@@ -6,8 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from helpers import HARBOUR_ARTICLE, REPO, add_article, write_config
+
 from digest.cli import main
-from tests.conftest import HARBOUR_ARTICLE, REPO, add_article, write_config
 
 
 def test_run_writes_a_digest_and_says_so(tmp_path, capsys):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import write_config
 
 from digest.config import load_config, parse_config
 from digest.errors import ConfigError
-from tests.conftest import write_config
 
 
 def problems(tmp_path: Path, raw: dict) -> list[str]:

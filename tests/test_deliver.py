@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 import trustme
-from conftest import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, REPO, add_article, write_config
-from mailserver import Mailboxes, free_port, password_auth, smtp_server, wait_for
+from helpers import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, REPO, add_article, write_config
+from mailserver import Mailboxes, closed_port, password_auth, smtp_server, wait_for
 
 from digest.cli import main
 from digest.config import Config, load_config
@@ -201,18 +201,18 @@ def test_connection_dropped_mid_run_reconnects(tmp_path):
 
 
 def test_server_down_leaves_everyone_pending_and_the_next_run_sends(tmp_path, caplog):
-    port = free_port()
-    config = load_config(email_config(tmp_path, port, attempts=2))
-    run_once(config, now=NOW)  # nobody listening: connection refused
-    assert {s for s, _ in deliveries(config).values()} == {"pending"}
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1
-    assert f"could not connect to 127.0.0.1:{port}: Connection refused" in errors[0]
-    assert "(check email.smtp.host/port in config.yaml)" in errors[0]
+    with closed_port() as port:
+        config = load_config(email_config(tmp_path, port, attempts=2))
+        run_once(config, now=NOW)  # nobody listening: connection refused
+        assert {s for s, _ in deliveries(config).values()} == {"pending"}
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 1
+        assert f"could not connect to 127.0.0.1:{port}: Connection refused" in errors[0]
+        assert "(check email.smtp.host/port in config.yaml)" in errors[0]
 
-    box = Mailboxes()
-    with smtp_server(box, port=port):
-        run_once(config, now=NOW)  # no new articles: the run still retries the deliveries
+        box = Mailboxes()
+        with smtp_server(box, port=port):
+            run_once(config, now=NOW)  # no new articles: the run still retries the deliveries
     assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
 
 
@@ -242,9 +242,9 @@ def _run(path: Path) -> subprocess.Popen:
 
 
 def _kill_when(event: threading.Event, proc: subprocess.Popen, release: threading.Event) -> None:
-    assert event.wait(20), proc.stderr.read().decode() if proc.poll() is not None else "stuck"
+    assert event.wait(60), proc.stderr.read().decode() if proc.poll() is not None else "stuck"
     proc.send_signal(signal.SIGKILL)
-    proc.wait(10)
+    proc.wait(60)
     release.set()
 
 
@@ -263,7 +263,7 @@ def test_killed_between_recipients_then_rerun_sends_each_exactly_once(tmp_path):
         _kill_when(reached, _run(path), release)
         assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 0}
         rerun = _run(path)
-        assert rerun.wait(30) == 0, rerun.stderr.read().decode()
+        assert rerun.wait(120) == 0, rerun.stderr.read().decode()
 
     assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
 
@@ -284,7 +284,7 @@ def test_killed_after_the_server_accepted_resends_with_the_same_message_id(tmp_p
         path = email_config(tmp_path, server.port)
         _kill_when(reached, _run(path), release)
         rerun = _run(path)
-        assert rerun.wait(30) == 0
+        assert rerun.wait(120) == 0
         stderr = rerun.stderr.read().decode()
 
     assert counts(box) == {ALICE: 1, BOB: 2, CAROL: 1}

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import HARBOUR_ARTICLE
 
 from digest.errors import ExtractionError
 from digest.extract import extract
 from digest.models import Skipped
 from digest.sources.folder import decode, read_file
-from tests.conftest import HARBOUR_ARTICLE
 
 
 def test_title_is_the_first_line_and_identity_is_the_content_hash(tmp_path):

@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import NOW, SEED, write_config
 
 from digest.config import load_config
 from digest.pipeline import run_once
-from tests.conftest import NOW, SEED, write_config
 
 GOLDEN = Path(__file__).parent / "golden"
 

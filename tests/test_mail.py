@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 
-from conftest import NOW, write_config
+from helpers import NOW, write_config
 
 from digest.config import load_config
 from digest.mail import (

@@ -10,12 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from digest.config import load_config
-from digest.errors import DeliveryError
-from digest.pipeline import run_once
-from digest.state import start_new_state
-from tests.conftest import (
+from helpers import (
     HARBOUR_ARTICLE,
     LIBRARY_ARTICLE,
     NOW,
@@ -24,6 +19,11 @@ from tests.conftest import (
     add_article,
     write_config,
 )
+
+from digest.config import load_config
+from digest.errors import DeliveryError
+from digest.pipeline import run_once
+from digest.state import start_new_state
 
 
 def outputs(config, name: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import HARBOUR_ARTICLE, NOW, add_article, write_config
+from helpers import HARBOUR_ARTICLE, NOW, add_article, write_config
 from webdata import WIRE_BODY, page, rss, story
 
 from digest.config import load_config

@@ -6,11 +6,11 @@ import json
 from datetime import datetime
 
 import pytest
+from helpers import NOW
 
 from digest.errors import DigestError
 from digest.models import Article, Brief, Digest, Skipped
 from digest.render import environment, render
-from tests.conftest import NOW
 
 
 def brief(

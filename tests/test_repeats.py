@@ -14,6 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from helpers import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, add_article, write_config
+from stories import story
 
 from digest.config import Config, load_config
 from digest.dedupe import (
@@ -28,8 +30,6 @@ from digest.dedupe import (
 from digest.models import Article, Brief, Sent
 from digest.pipeline import run_once
 from digest.state import State
-from tests.conftest import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, add_article, write_config
-from tests.stories import story
 
 X = story(1)  # "Vertalmo school approved over a data breach"
 X_TITLE = X.partition("\n")[0]

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import LONDON, NOW, add_article, write_config
+from helpers import LONDON, NOW, add_article, write_config
 from stories import story  # noqa: F401  (test_serve imports it from here)
 
 from digest.config import load_config

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import HARBOUR_ARTICLE, LIBRARY_ARTICLE, add_article, write_config
+from helpers import HARBOUR_ARTICLE, LIBRARY_ARTICLE, add_article, write_config
 from mailserver import Mailboxes, smtp_server
 
 from digest.cli import main

@@ -105,7 +105,8 @@ def evaluate_rows(
     batches = [(m, rows[: (limits or {}).get(m, len(rows))]) for m in methods]
     out = []
     # All methods of a file in one bar: on a terminal, `digest eval` is minutes of work.
-    with progress(f"Scoring {dataset}", total=sum(len(b) for _, b in batches)) as bar:
+    total = sum(len(b) for _, b in batches)
+    with progress(f"Scoring {dataset}", total=total, unit="article") as bar:
         for method, use in batches:
             bar.set_postfix_str(method)
             out.append(_score(use, method, k, scorer, extractive, dataset, bar.update))

@@ -1,4 +1,4 @@
-"""Command line: `digest run | serve | status | summarize FILE | check-config | eval | send-test`.
+"""Command line: `digest run | serve | status | summarize | check-config | eval | send-test`.
 
 User errors (DigestError) print one line and exit 1; anything else is a bug and keeps its
 traceback. Output that is the command's answer goes to stdout; logs go to stderr.
@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest import __version__
 from digest.errors import DigestError
+from digest.models import EXIT_USER_ERROR
+
+if TYPE_CHECKING:
+    from digest.config import Fetch
+    from digest.models import SourceItem
 
 logger = logging.getLogger("digest")
 
@@ -21,102 +28,144 @@ logger = logging.getLogger("digest")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(args.verbose)
+    setup_logging(args.verbose, timestamps=args.command == "serve" and not _stderr_is_journal())
     try:
         return args.func(args) or 0
     except DigestError as exc:
         if args.debug:
             raise
         logger.error("%s", exc)
-        return 1
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    """--config, --verbose, --debug: on the main parser, and again on every command."""
+
+    def default(value: object) -> object:
+        # A command's copy must not overwrite, with its default, what was given before it.
+        return argparse.SUPPRESS if suppress else value
+
+    parser.add_argument(
         "--config",
         "-c",
         type=Path,
-        default=Path("config.yaml"),
+        default=default(Path("config.yaml")),
         help="path to config.yaml (default: ./config.yaml)",
     )
-    common.add_argument("--verbose", "-v", action="store_true", help="log debug detail")
-    common.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", default=default(False), help="log debug detail"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=default(False), help="show tracebacks for errors"
+    )
 
-    parser = argparse.ArgumentParser(prog="digest", description=__doc__.splitlines()[0])
+
+def build_parser() -> argparse.ArgumentParser:
+    """The global options work before or after the command: `digest -c X status` and
+    `digest status -c X` are the same. Add a command with `command(name, func, help)`."""
+    parser = argparse.ArgumentParser(
+        prog="digest",
+        description=__doc__.splitlines()[0],
+        epilog="exit codes: 0 done, 1 user error, 2 partial (a source failed or email is"
+        " pending/failed), 3 every source failed",
+    )
     parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    _global_options(parser)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, suppress=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func: Callable[[argparse.Namespace], int], help: str):
+        cmd = sub.add_parser(name, parents=[common], help=help, description=help)
+        cmd.set_defaults(func=func)
+        return cmd
 
     # --new-state: a state that holds nothing beside written digests is refused (it was lost,
     # so every article would go out again) unless the user says it is meant.
-    new_state = argparse.ArgumentParser(add_help=False)
-    new_state.add_argument(
-        "--new-state",
-        action="store_true",
-        help="accept a missing or empty state file as a new start, though output.dir holds"
-        " digests (every article is then digested and emailed again)",
+    new_state_help = (
+        "accept a missing or empty state file as a new start, though output.dir holds"
+        " digests (every article is then digested and emailed again)"
     )
+    run = command("run", cmd_run, "build and write one digest now")
+    run.add_argument("--new-state", action="store_true", help=new_state_help)
 
-    run = sub.add_parser("run", parents=[common, new_state], help="build and write one digest now")
-    run.set_defaults(func=cmd_run)
-
-    serve = sub.add_parser(
-        "serve", parents=[common, new_state], help="run on schedule.digest until stopped"
-    )
+    serve = command("serve", cmd_serve, "run on schedule.digest until stopped")
+    serve.add_argument("--new-state", action="store_true", help=new_state_help)
     serve.add_argument(
         "--grace",
         type=float,
         default=5.0,
         help="seconds a stop waits for the current run before abandoning it (default: 5)",
     )
-    serve.set_defaults(func=cmd_serve)
 
-    status = sub.add_parser("status", parents=[common], help="next runs, last digest, sources")
-    status.set_defaults(func=cmd_status)
+    command("status", cmd_status, "next runs, last digest, sources")
+    command("check-config", cmd_check_config, "validate config.yaml")
 
-    check = sub.add_parser("check-config", parents=[common], help="validate config.yaml")
-    check.set_defaults(func=cmd_check_config)
-
-    summ = sub.add_parser("summarize", parents=[common], help="print the brief of one file")
-    summ.add_argument("file", type=Path, help="a .txt, .md or .html article")
+    summ = command("summarize", cmd_summarize, "print the brief of one article file or URL")
+    summ.add_argument(
+        "file",
+        metavar="FILE|URL",
+        help="an article: a .txt, .text, .md, .markdown, .html or .htm file,"
+        " or the http(s) URL of an article page",
+    )
     summ.add_argument("--sentences", "-n", type=int, default=None, help="sentences in the brief")
     summ.add_argument("--method", "-m", default=None, help="summary method (default: config's)")
-    summ.set_defaults(func=cmd_summarize)
 
-    send = sub.add_parser(
-        "send-test", parents=[common], help="email the latest digest to one address"
-    )
+    send = command("send-test", cmd_send_test, "email the latest digest to one address")
     send.add_argument(
         "--to", required=True, metavar="ADDRESS", help="where to send it (not recorded)"
     )
-    send.set_defaults(func=cmd_send_test)
 
-    ev = sub.add_parser("eval", parents=[common], help="score summary methods on a jsonl file")
+    ev = command("eval", cmd_eval, "score summary methods on a jsonl file")
     ev.add_argument("data", type=Path, help="jsonl with 'article' and 'reference' fields")
-    ev.add_argument("--methods", nargs="+", default=None, help="methods to compare (default: all)")
+    ev.add_argument(
+        "--methods",
+        nargs="+",
+        default=["all"],
+        metavar="METHOD",
+        help="methods to compare, or 'all' (default: all)",
+    )
     ev.add_argument("--sentences", "-k", type=int, default=3, help="sentences per summary")
     ev.add_argument("--limit", type=int, default=None, help="score only the first N rows")
-    ev.set_defaults(func=cmd_eval)
     return parser
 
 
 class _Formatter(logging.Formatter):
     """INFO lines read as plain sentences; anything else says its level."""
 
+    def __init__(self, *, timestamps: bool) -> None:
+        prefix = "%(asctime)s " if timestamps else ""
+        datefmt = "%Y-%m-%d %H:%M:%S%z"
+        super().__init__(prefix + "%(message)s", datefmt)
+        self._other = logging.Formatter(prefix + "%(levelname)s: %(message)s", datefmt)
+
     def format(self, record: logging.LogRecord) -> str:
-        message = super().format(record)
-        return message if record.levelno == logging.INFO else f"{record.levelname}: {message}"
+        if record.levelno == logging.INFO:
+            return super().format(record)
+        return self._other.format(record)
 
 
-def setup_logging(verbose: bool) -> None:
+def setup_logging(verbose: bool, *, timestamps: bool = False) -> None:
+    """`timestamps` are for `serve`, whose log is a timeline read later; a one-shot command
+    is read as it runs, or arrives stamped already (a cron mail, the journal)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter("%(message)s"))
+    handler.setFormatter(_Formatter(timestamps=timestamps))
     root = logging.getLogger("digest")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     root.propagate = False
+
+
+def _stderr_is_journal() -> bool:
+    """systemd sets JOURNAL_STREAM to "device:inode" of a service's stderr when it goes to the
+    journal (systemd.exec(5)), which stamps every line itself: no second timestamp then."""
+    try:
+        st = os.fstat(sys.stderr.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
+    return os.environ.get("JOURNAL_STREAM") == f"{st.st_dev}:{st.st_ino}"
 
 
 def _load(args: argparse.Namespace):
@@ -131,8 +180,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = _load(args)
     prepare_state(config.state, config.output.dir, new_state=args.new_state)
-    run_once(config)
-    return 0
+    # 0 done, 2 partial, 3 nothing read (README, "Exit codes"); `serve` never exits for these.
+    return run_once(config).exit_code
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -206,18 +255,16 @@ def cmd_send_test(args: argparse.Namespace) -> int:
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
-    from digest.config import Summary
+    from digest.config import Fetch, Summary
     from digest.extract import extract
-    from digest.models import Skipped
-    from digest.sources.folder import read_file
     from digest.summarise import summarize
 
-    summary = _load(args).summary if args.config.exists() else Summary()
-    if not args.file.is_file():
-        raise DigestError(f"{args.file}: no such file")
-    item = read_file(args.file, source="file", max_bytes=50_000_000)
-    if isinstance(item, Skipped):
-        raise DigestError(f"{args.file}: {item.reason}")
+    config = _load(args) if args.config.exists() else None
+    summary = config.summary if config else Summary()
+    if _is_url(args.file):
+        item = _fetch_article(args.file, config.fetch if config else Fetch())
+    else:
+        item = _read_article(Path(args.file))
     article = extract(item)
     sentences = summarize(
         article.text,
@@ -229,11 +276,55 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_url(value: str) -> bool:
+    return "://" in value
+
+
+def _read_article(path: Path) -> SourceItem:
+    from digest.models import Skipped
+    from digest.sources.folder import CONTENT_TYPES, read_file
+
+    if not path.is_file():
+        raise DigestError(f"{path}: no such file")
+    if path.suffix.lower() not in CONTENT_TYPES:
+        kind = f"{path.suffix} files" if path.suffix else "files without an extension"
+        raise DigestError(
+            f"{path}: cannot summarize {kind}",
+            hint=f"give a {', '.join(CONTENT_TYPES)} file or an http(s) URL of an article page;"
+            " a feed goes in config.yaml as a `feed` source",
+        )
+    item = read_file(path, source="file", max_bytes=50_000_000)
+    if isinstance(item, Skipped):
+        raise DigestError(f"{path}: {item.reason}")
+    return item
+
+
+def _fetch_article(url: str, fetch: Fetch) -> SourceItem:
+    """GET an article page as a `page` source does (fetch.* limits, HTML only, not an index
+    page). The URL is the user's own, so its host may be private, like a configured one."""
+    from digest.fetch import Fetcher, check_scheme
+    from digest.sources.page import fetch_article, normalize_link
+
+    check_scheme(url)
+    with Fetcher(fetch) as fetcher:
+        return fetch_article(url, fetch=fetcher, source="command line", uid=normalize_link(url))
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from digest.evaluate import evaluate_jsonl, format_table
+    from digest.summarise import METHODS
 
+    methods = list(METHODS) if "all" in args.methods else list(dict.fromkeys(args.methods))
+    for method in methods:
+        if method not in METHODS:
+            raise DigestError(
+                f"unknown summary method {method!r}",
+                hint=f"choose from {', '.join(METHODS)}, or all",
+            )
+    if args.sentences < 1:
+        raise DigestError(f"--sentences {args.sentences}: give 1 or more")
     if not args.data.is_file():
         raise DigestError(f"{args.data}: no such file")
-    rows = evaluate_jsonl(args.data, args.methods, args.sentences, limit=args.limit)
+    rows = evaluate_jsonl(args.data, methods, args.sentences, limit=args.limit)
     sys.stdout.write(format_table(rows) + "\n")
     return 0

@@ -57,12 +57,29 @@ def _check_url(url: str) -> str:
     return url
 
 
+# Special-use names (RFC 6761, 6762) that email-validator refuses as not globally deliverable,
+# but that a local MTA or a LAN uses: reader@localhost, reader@host.local. "invalid", "onion"
+# and "arpa" stay refused; "test" is allowed through test_environment below.
+LOCAL_MAIL_DOMAINS = ("localhost", "local")
+
+
 def _check_address(address: str) -> str:
+    import email_validator
     from email_validator import EmailNotValidError, validate_email
 
+    # The library's documented way to allow a special-use name is to take it off this list.
+    for name in LOCAL_MAIL_DOMAINS:
+        if name in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+            email_validator.SPECIAL_USE_DOMAIN_NAMES.remove(name)
     try:
-        # No DNS look-up: config checks must work offline and be repeatable.
-        return validate_email(address, check_deliverability=False).normalized
+        # No DNS look-up: config checks must work offline and be repeatable. Not "globally
+        # deliverable" either: a single-label domain (reader@mailhost) is fine on a LAN.
+        return validate_email(
+            address,
+            check_deliverability=False,
+            globally_deliverable=False,
+            test_environment=True,
+        ).normalized
     except EmailNotValidError as exc:
         raise ValueError(f"{address!r} is not a valid email address: {exc}") from None
 

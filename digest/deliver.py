@@ -182,7 +182,8 @@ class Outbox:
             log = logger.debug if was_down else logger.error
             log("Email not sent: %s; %d left pending for the next run", self._down, report.pending)
         elif due:
-            logger.info(
+            # Debug only: the run's one summary line carries these counts (RunReport.details).
+            logger.debug(
                 "Email: %d sent, %d failed, %d left pending", report.sent, report.failed,
                 report.pending,
             )  # fmt: skip

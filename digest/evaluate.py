@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from digest.errors import DigestError
+from digest.progress import progress
 from digest.sentences import split_sentences
 from digest.summarise import summarize
 
@@ -50,8 +52,30 @@ def _norm(s: str) -> str:
 
 
 def load_jsonl(path: str | Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    """Rows of `path`; DigestError naming the line when one is not an article with a reference."""
+    hint = "each line needs 'article' (the text) and 'reference' (its summary, a sentence a line)"
+    rows = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise DigestError(f"{path} line {number}: not JSON ({exc.msg})") from None
+                if not isinstance(row, dict):
+                    raise DigestError(f"{path} line {number}: not a JSON object", hint=hint)
+                for key in ("article", "reference"):
+                    if not isinstance(row.get(key), str):
+                        what = "no" if key not in row else "a non-text"
+                        raise DigestError(f"{path} line {number}: {what} {key!r} field", hint=hint)
+                rows.append(row)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DigestError(f"{path}: cannot read: {exc}") from None
+    if not rows:
+        raise DigestError(f"{path}: no rows to score", hint=hint)
+    return rows
 
 
 def _is_extractive(rows: list[dict]) -> bool:
@@ -77,44 +101,60 @@ def evaluate_rows(
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
     extractive = _is_extractive(rows)
+    methods = list(methods)
+    batches = [(m, rows[: (limits or {}).get(m, len(rows))]) for m in methods]
     out = []
-    for method in methods:
-        use = rows[: (limits or {}).get(method, len(rows))]
-        if use:  # warm-up call: lazy imports (sumy, nltk) are not per-article cost
-            summarize(use[0]["article"], sentences=k, method=method, title=use[0].get("title"))
-        elapsed = 0.0
-        f1 = {"rouge1": 0.0, "rouge2": 0.0, "rougeLsum": 0.0}
-        hit = chosen = wanted = 0
-        for r in use:
-            t0 = time.perf_counter()
-            summ = summarize(r["article"], sentences=k, method=method, title=r.get("title"))
-            elapsed += time.perf_counter() - t0
-            ref_lines = [x.strip() for x in r["reference"].splitlines() if x.strip()]
-            scores = scorer.score("\n".join(ref_lines), "\n".join(summ))
-            for key in f1:
-                f1[key] += scores[key].fmeasure
-            if extractive:
-                ref = {_norm(x) for x in ref_lines}
-                hit += sum(_norm(s) in ref for s in summ)
-                chosen += len(summ)
-                wanted += len(ref)
-        n = max(len(use), 1)
-        out.append(
-            Row(
-                dataset=dataset,
-                method=method,
-                k=k,
-                articles=len(use),
-                rouge1=100 * f1["rouge1"] / n,
-                rouge2=100 * f1["rouge2"] / n,
-                rougeLsum=100 * f1["rougeLsum"] / n,
-                precision=100 * hit / chosen if extractive and chosen else None,
-                recall=100 * hit / wanted if extractive and wanted else None,
-                ms_per_article=1000 * elapsed / n,
-            )
-        )
-        log.debug("%s %s done", dataset, method)
+    # All methods of a file in one bar: on a terminal, `digest eval` is minutes of work.
+    total = sum(len(b) for _, b in batches)
+    with progress(f"Scoring {dataset}", total=total, unit="article") as bar:
+        for method, use in batches:
+            bar.set_postfix_str(method)
+            out.append(_score(use, method, k, scorer, extractive, dataset, bar.update))
+            log.debug("%s %s done", dataset, method)
     return out
+
+
+def _score(
+    use: list[dict],
+    method: str,
+    k: int,
+    scorer,
+    extractive: bool,
+    dataset: str,
+    step: Callable[[], object],
+) -> Row:
+    if use:  # warm-up call: lazy imports (sumy, nltk) are not per-article cost
+        summarize(use[0]["article"], sentences=k, method=method, title=use[0].get("title"))
+    elapsed = 0.0
+    f1 = {"rouge1": 0.0, "rouge2": 0.0, "rougeLsum": 0.0}
+    hit = chosen = wanted = 0
+    for r in use:
+        t0 = time.perf_counter()
+        summ = summarize(r["article"], sentences=k, method=method, title=r.get("title"))
+        elapsed += time.perf_counter() - t0
+        ref_lines = [x.strip() for x in r["reference"].splitlines() if x.strip()]
+        scores = scorer.score("\n".join(ref_lines), "\n".join(summ))
+        for key in f1:
+            f1[key] += scores[key].fmeasure
+        if extractive:
+            ref = {_norm(x) for x in ref_lines}
+            hit += sum(_norm(s) in ref for s in summ)
+            chosen += len(summ)
+            wanted += len(ref)
+        step()
+    n = max(len(use), 1)
+    return Row(
+        dataset=dataset,
+        method=method,
+        k=k,
+        articles=len(use),
+        rouge1=100 * f1["rouge1"] / n,
+        rouge2=100 * f1["rouge2"] / n,
+        rougeLsum=100 * f1["rougeLsum"] / n,
+        precision=100 * hit / chosen if extractive and chosen else None,
+        recall=100 * hit / wanted if extractive and wanted else None,
+        ms_per_article=1000 * elapsed / n,
+    )
 
 
 def evaluate_jsonl(

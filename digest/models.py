@@ -110,17 +110,60 @@ class RenderedDigest:
     json: str
 
 
+# Exit codes of `digest run` (README, "Exit codes"), derived from its RunReport, so cron and
+# systemd can alert on a run that wrote or sent less than it should have.
+EXIT_OK = 0  # all done, including "nothing new"
+EXIT_USER_ERROR = 1  # bad config, unreadable file, ...: one line on stderr (cli.py)
+EXIT_PARTIAL = 2  # some sources failed, or some email was left pending or failed
+EXIT_NOTHING_READ = 3  # every source failed
+
+
 @dataclass(frozen=True)
 class RunReport:
-    """What one run did, for the one-line summary and for tests."""
+    """What one run did, for the one-line summary, the exit code and tests."""
 
     digest_name: str | None
     articles: int
     sources: int
-    skipped: tuple[Skipped, ...] = ()
+    skipped: tuple[Skipped, ...] = ()  # bad items and failed sources, as the footer lists them
     files: tuple[str, ...] = field(default_factory=tuple)
     repeats: tuple[Skipped, ...] = ()  # stories a recent digest carried: logged, not in the footer
+    configured_sources: int = 0  # sources in config.yaml
+    failed_sources: tuple[str, ...] = ()  # names of the sources that could not be read at all
+    mail_sent: int = 0  # deliveries this run made, retries of earlier digests included
+    mail_failed: int = 0
+    mail_pending: int = 0  # left for the next run (server down, 4xx)
 
     @property
     def wrote_digest(self) -> bool:
         return self.digest_name is not None
+
+    @property
+    def exit_code(self) -> int:
+        if self.configured_sources and len(self.failed_sources) >= self.configured_sources:
+            return EXIT_NOTHING_READ
+        if self.failed_sources or self.mail_failed or self.mail_pending:
+            return EXIT_PARTIAL
+        return EXIT_OK
+
+    def details(self) -> str:
+        """The tail of the run's one-line summary: what was left out, what failed, the mail."""
+        items = len(self.skipped) - len(self.failed_sources)
+        parts = [f"{items} skipped"] if items > 0 else []
+        if self.repeats:
+            parts.append(f"{_count(len(self.repeats), 'repeat')} left out")
+        if self.failed_sources:
+            total = _count(self.configured_sources, "source")
+            parts.append(f"{len(self.failed_sources)} of {total} failed")
+        mail = {
+            "sent": self.mail_sent,
+            "failed": self.mail_failed,
+            "left pending": self.mail_pending,
+        }
+        if any(mail.values()):
+            parts.append("email " + ", ".join(f"{n} {what}" for what, n in mail.items() if n))
+        return "".join(f", {p}" for p in parts)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -17,14 +17,16 @@ from typing import TYPE_CHECKING
 
 from digest.config import Config
 from digest.dedupe import REPEAT_WINDOW, find_repeats, merge_duplicates, signatures, to_bytes
-from digest.deliver import Outbox, recorder
+from digest.deliver import DeliveryReport, Outbox, recorder
 from digest.errors import ExtractionError
 from digest.extract import extract
 from digest.fetch import Fetcher
 from digest.health import record_health
 from digest.mail import render_email
 from digest.models import Article, Brief, Digest, Repeat, RunReport, Skipped, SourceItem
+from digest.progress import progress
 from digest.render import environment, render, render_index
+from digest.sentences import split_sentences
 from digest.shutdown import critical
 from digest.sources import collect
 from digest.sources.remote import RemoteState
@@ -47,22 +49,55 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def run_once(config: Config, *, now: datetime | None = None, slot: str | None = None) -> RunReport:
-    """Build and write one digest of everything new. Safe to call again after a crash."""
+def run_once(
+    config: Config,
+    *,
+    now: datetime | None = None,
+    slot: str | None = None,
+    log_summary: bool = True,
+) -> RunReport:
+    """Build and write one digest of everything new. Safe to call again after a crash.
+
+    Logs one summary line, unless `log_summary` is off (`digest serve` logs its own per job).
+    """
+    started = time.monotonic()
     # storage_errors: a damaged or full state stops the run with one line, wherever it shows.
     with exclusive_run(config.state), storage_errors(config.state):
-        return _run_once(config, now=now, slot=slot)
+        report = _run_once(config, now=now, slot=slot)
+    if log_summary:
+        if report.wrote_digest:
+            logger.info(
+                "Done: %s with %s from %s%s in %.1fs",
+                report.files[0] if report.files else report.digest_name,
+                _count(report.articles, "article"),
+                _count(report.sources, "source"),
+                report.details(),
+                time.monotonic() - started,
+            )
+        else:
+            logger.info("No new articles%s; nothing written", _left_out(report))
+    return report
+
+
+def _left_out(report: RunReport) -> str:
+    details = report.details()
+    return f" ({details.removeprefix(', ')})" if details else ""
 
 
 def _run_once(config: Config, *, now: datetime | None, slot: str | None) -> RunReport:
-    started = time.monotonic()
     now = (now or datetime.now(config.tz)).astimezone(config.tz)
     env = environment(config.output.templates)
     with State(config.state) as state, Outbox(config, state) as outbox:
         refuse_lost_state(state, config.output.dir)
-        finish_interrupted(state, outbox, config, env)
+        mail = [finish_interrupted(state, outbox, config, env)]
         found = gather(config, state, now=now)
         repeats = tuple(r.as_skipped() for r in found.repeats)
+        outcome = {
+            "skipped": found.skipped + found.failed_sources,
+            "repeats": repeats,
+            "configured_sources": len(config.sources),
+            "failed_sources": tuple(s.source for s in found.failed_sources),
+        }
         if not found.briefs:
             # No digest to store them with: repeats are recorded now, so they are not read and
             # summarised again every run (bad items are not: the next digest's footer shows them).
@@ -70,42 +105,31 @@ def _run_once(config: Config, *, now: datetime | None, slot: str | None) -> RunR
             handled = {r.article.uid for r in found.repeats}
             if all(item.uid in handled for item in found.items):
                 found.remote.commit()  # nothing new came with these validators: keep them
-            left_out = [f"{len(found.skipped)} skipped"] if found.skipped else []
-            left_out += [_count(len(repeats), "repeat")] if repeats else []
-            logger.info(
-                "No new articles%s; nothing written",
-                f" ({', '.join(left_out)}, listed above)" if left_out else "",
-            )
-            return RunReport(None, 0, 0, found.skipped + found.failed_sources, repeats=repeats)
+            return RunReport(None, 0, 0, **outcome, **_mail_counts(mail))
 
         digest = Digest(config.title, now, found.briefs, found.skipped + found.failed_sources)
         record = store(digest, found, state, config, env, slot=slot)
         files = publish(record, state, config, env)
-        outbox.send_pending()
+        mail.append(outbox.send_pending())
 
-    sources = len(digest.source_names)
-    logger.info(
-        "Done: %s with %d %s from %d %s%s%s in %.1fs",
-        files[0] if files else record.name,
-        len(digest.briefs),
-        "article" if len(digest.briefs) == 1 else "articles",
-        sources,
-        "source" if sources == 1 else "sources",
-        f", {len(digest.skipped)} skipped" if digest.skipped else "",
-        f", {_count(len(repeats), 'repeat')} left out" if repeats else "",
-        time.monotonic() - started,
-    )
     return RunReport(
         record.name,
         len(digest.briefs),
-        sources,
-        digest.skipped,
-        tuple(map(str, files)),
-        repeats=repeats,
+        len(digest.source_names),
+        files=tuple(map(str, files)),
+        **outcome,
+        **_mail_counts(mail),
     )
 
 
-def finish_interrupted(state: State, outbox: Outbox, config: Config, env) -> None:
+def _mail_counts(reports: Iterable[DeliveryReport]) -> dict[str, int]:
+    return {
+        f"mail_{outcome}": sum(getattr(r, outcome) for r in reports)
+        for outcome in ("sent", "failed", "pending")
+    }
+
+
+def finish_interrupted(state: State, outbox: Outbox, config: Config, env) -> DeliveryReport:
     """Finish what a crash left half done, before anything new is built."""
     # A digest stored but not fully written: finished first, so its articles are not collected
     # again as new.
@@ -113,7 +137,7 @@ def finish_interrupted(state: State, outbox: Outbox, config: Config, env) -> Non
         logger.warning("Finishing %s, interrupted before it was written", record.name)
         publish(record, state, config, env)
     # Deliveries left over (server down, crash).
-    outbox.send_pending()
+    return outbox.send_pending()
 
 
 @dataclass(frozen=True)
@@ -214,21 +238,31 @@ def summarise_all(
     items: Iterable[SourceItem], config: Config
 ) -> tuple[list[Brief], tuple[Skipped, ...]]:
     """Each item on its own: one bad article is skipped with its reason, the rest go on."""
+    items = list(items)
     briefs: list[Brief] = []
     skipped: list[Skipped] = []
-    for item in items:
-        try:
-            brief = make_brief(item, config)
-        except ExtractionError as exc:
-            logger.warning("Skipped %s (%s): %s", item.name, item.source, exc)
-            skipped.append(Skipped(item.source, item.uid, item.name, str(exc)))
-            continue
-        except Exception as exc:  # a bug on one article must not sink the whole digest
-            logger.exception("Skipped %s (%s): unexpected error", item.name, item.source)
-            skipped.append(Skipped(item.source, item.uid, item.name, f"internal error: {exc!r}"))
-            continue
-        briefs.append(brief)
+    with progress("Summarising", total=len(items), unit="article") as bar:
+        for item in items:
+            try:
+                briefs.append(make_brief(item, config))
+            except ExtractionError as exc:
+                logger.warning("Skipped %s (%s): %s", item.name, item.source, exc)
+                skipped.append(Skipped(item.source, item.uid, item.name, str(exc)))
+            except Exception as exc:  # a bug on one article must not sink the whole digest
+                logger.exception("Skipped %s (%s): unexpected error", item.name, item.source)
+                skipped.append(
+                    Skipped(item.source, item.uid, item.name, f"internal error: {exc!r}")
+                )
+            bar.update()
     return briefs, tuple(skipped)
+
+
+# How each content type is cleaned (digest/extract.py), for the per-item debug line.
+_EXTRACTION_PATHS = {
+    "text/html": "HTML via trafilatura",
+    "text/markdown": "Markdown via the text cleaner",
+    "text/plain": "text via the text cleaner",
+}
 
 
 def make_brief(item: SourceItem, config: Config) -> Brief:
@@ -241,7 +275,28 @@ def make_brief(item: SourceItem, config: Config) -> Brief:
     )
     if not sentences:
         raise ExtractionError("no sentences to summarise")
+    if logger.isEnabledFor(logging.DEBUG):
+        _log_brief(item, article, sentences, config.summary.method)
     return Brief(article=article, sentences=tuple(sentences), method=config.summary.method)
+
+
+def _log_brief(item: SourceItem, article: Article, chosen: list[str], method: str) -> None:
+    """`--verbose`: where an item's brief came from, to tell a bad source from a bad pick."""
+    paragraphs = [p for p in article.text.split("\n\n") if p.strip()]
+    sentences = split_sentences(article.text)
+    positions = [sentences.index(s) + 1 for s in chosen if s in sentences]
+    logger.debug(
+        '%s (%s): %s; "%s"; %d paragraphs kept, %d words; %s chose sentences %s of %d',
+        item.name,
+        item.source,
+        _EXTRACTION_PATHS.get(item.content_type, item.content_type),
+        article.title,
+        len(paragraphs),
+        article.word_count,
+        method,
+        ", ".join(map(str, positions)) or "-",
+        len(sentences),
+    )
 
 
 def publish(record: DigestRecord, state: State, config: Config, env) -> list:

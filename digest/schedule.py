@@ -137,7 +137,7 @@ def run_due(config: Config, *, now: datetime, catch_up: bool = False) -> Due:
             finish_pending(state, config)
             return Due(slot, None, skip)
     key = slot_key(slot)
-    report = run_once(config, now=now, slot=key)
+    report = run_once(config, now=now, slot=key, log_summary=False)  # digest_job logs it
     with State(config.state) as state:
         ensure_schema(state)
         with state.transaction() as db:
@@ -172,14 +172,14 @@ def digest_job(
         logger.error("%s job failed after %.1fs: %s", label, time.monotonic() - started, exc)
         return None
     when = f"{due.slot:%a %d %b %H:%M:%S %Z}" if due.slot else "-"
-    if due.report and due.report.wrote_digest:
-        count = due.report.articles
-        outcome = f"{due.report.digest_name} with {count} article{'' if count == 1 else 's'}"
-        outcome += f", {len(due.report.skipped)} skipped" if due.report.skipped else ""
-        repeats = len(due.report.repeats)
-        outcome += f", {repeats} repeat{'' if repeats == 1 else 's'} left out" if repeats else ""
+    # One line per job: the pipeline's own summary line is off (run_due), its counts are here.
+    report = due.report
+    if report and report.wrote_digest:
+        count = report.articles
+        outcome = f"{report.digest_name} with {count} article{'' if count == 1 else 's'}"
+        outcome += report.details()
     else:
-        outcome = due.reason
+        outcome = due.reason + (report.details() if report else "")
     logger.info("%s job for %s: %s in %.1fs", label, when, outcome, time.monotonic() - started)
     return due
 

@@ -106,7 +106,7 @@ def merge(state: State, collected: Collected) -> Collected:
     rows = state.db.execute(f"SELECT {_COLUMNS} FROM staged_items ORDER BY rowid").fetchall()
     extra = tuple(_item(row) for row in rows if row[0] not in fresh)
     if extra:
-        logger.info("Including %d staged %s", len(extra), "item" if len(extra) == 1 else "items")
+        logger.debug("Including %d staged %s", len(extra), "item" if len(extra) == 1 else "items")
     return Collected(collected.items + extra, collected.skipped, collected.failed_sources)
 
 

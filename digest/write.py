@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,7 +25,7 @@ def atomic_write(path: Path, content: str) -> Path:
     """Readers see the old file or the new one, never half of one, even after a crash."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = _create_temp(path)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(content)
@@ -48,3 +48,16 @@ def atomic_write(path: Path, content: str) -> Path:
         ) from None
     logger.debug("Wrote %s", path)
     return path
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """A new, exclusive temporary file next to `path`, with the mode any program's new file
+    gets (0666 less the umask, so 0644 under the usual 022): a web server publishing
+    output.dir must be able to read it. tempfile.mkstemp would make it 0600."""
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue  # a leftover from a crash, or another writer's: pick another name
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path.parent))

@@ -158,7 +158,7 @@ def test_a_run_whose_only_new_item_is_a_repeat_writes_nothing_and_records_it(tmp
     # What a run with nothing new does: no digest, no files touched, one line saying so.
     assert not report.wrote_digest and len(report.repeats) == 1
     assert {p.name: p.stat().st_mtime_ns for p in config.output.dir.iterdir()} == before
-    assert "No new articles (1 repeat, listed above); nothing written" in caplog.messages
+    assert "No new articles (1 repeat left out); nothing written" in caplog.messages
     # Recorded as handled, against the digest that carried the story: not read again.
     with State(config.state) as state:
         assert state.is_seen(report.repeats[0].uid)

@@ -11,13 +11,15 @@ the digest does not depend on which server answered first.
 from __future__ import annotations
 
 import logging
-import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from digest.errors import SourceError
 from digest.models import Skipped, SourceItem
+from digest.progress import progress
 
 logger = logging.getLogger(__name__)
 
@@ -49,20 +51,43 @@ def collect(sources: Iterable, *, is_seen: Callable[[str], bool], **context) -> 
     """
     readers = _readers()
     sources = list(sources)
+    lock = threading.Lock()
+    finished = 0
 
     def read_all(source) -> list[SourceItem | Skipped]:
-        # A reader is a generator: list() makes it do its work here, in the worker thread.
-        return list(readers[source.type](source, is_seen=is_seen, **context))
+        # A reader is a generator: consuming it here does its work in the worker thread.
+        started = time.monotonic()
+        entries = []
+        for entry in readers[source.type](source, is_seen=is_seen, **context):
+            entries.append(entry)
+            with lock:
+                bar.update()
+        logger.debug(
+            "Read source %r (%s): %d items in %.1fs",
+            source.name,
+            source.type,
+            len(entries),
+            time.monotonic() - started,
+        )
+        return entries
+
+    def source_done(_future) -> None:
+        nonlocal finished
+        with lock:
+            finished += 1
+            bar.set_postfix_str(f"{finished}/{len(futures)} sources", refresh=False)
 
     items: dict[str, SourceItem] = {}
     skipped: list[Skipped] = []
     failed: list[tuple[str, str]] = []
-    with ThreadPoolExecutor(MAX_PARALLEL_SOURCES) as pool, _progress(len(sources)) as bar:
+    # Counted by item, not by source: one slow feed of fifty items is most of a run's wait.
+    with ThreadPoolExecutor(MAX_PARALLEL_SOURCES) as pool, progress("Collecting") as bar:
         futures = {}
         for source in sources:
             if source.type in readers:
                 futures[source.name] = pool.submit(read_all, source)
-                futures[source.name].add_done_callback(lambda _: bar.update())
+        for future in futures.values():
+            future.add_done_callback(source_done)
         for source in sources:
             if source.name not in futures:
                 failed.append((source.name, f"source type {source.type!r} is not supported yet"))
@@ -85,12 +110,3 @@ def collect(sources: Iterable, *, is_seen: Callable[[str], bool], **context) -> 
                 else:
                     items[entry.uid] = entry
     return Collected(tuple(items.values()), tuple(skipped), tuple(failed))
-
-
-def _progress(total: int):
-    """A progress bar on a terminal, for runs long enough to wonder about (over a second);
-    nothing at all when stderr is not a TTY, e.g. under a service manager (disable=None)."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="Reading sources", unit="source", file=sys.stderr,
-                disable=None, delay=1.0, leave=False)  # fmt: skip

@@ -10,8 +10,11 @@ import json
 import subprocess
 import sys
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
+
+REPO = Path(__file__).resolve().parents[1]
 
 # Libraries only building or evaluating a digest needs.
 PIPELINE = {"trafilatura", "justext", "sumy", "nltk", "numpy", "scipy", "datasketch", "blingfire"}
@@ -22,7 +25,7 @@ def imported_after(code: str) -> set[str]:
     """Top-level names in sys.modules after running `code` in a fresh interpreter."""
     script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
     out = subprocess.run(
-        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+        [sys.executable, "-c", script], cwd=REPO, check=True, capture_output=True, text=True
     ).stdout
     return {name.split(".")[0] for name in json.loads(out.splitlines()[-1])}
 
@@ -77,3 +80,17 @@ def test_version_comes_from_the_installed_metadata():
     import digest
 
     assert digest.__version__ == version("digest")
+
+
+def test_summarising_needs_neither_scipy_nor_blingfire():
+    # Install size: scipy (113 MB) was here for one sparse product in digest.rank, blingfire
+    # (99 MB) for sentence splitting; numpy and nupunkt (1 MB) do those jobs now. A long article
+    # takes rank's sparse path too, so both paths are exercised.
+    code = (
+        "from digest.summarise import summarize\n"
+        "from tests.conftest import HARBOUR_ARTICLE\n"
+        "body = HARBOUR_ARTICLE.partition('\\n\\n')[2]\n"
+        "assert len(summarize(body, sentences=2)) == 2\n"
+        "assert len(summarize('\\n\\n'.join([body] * 12), sentences=3)) == 3\n"
+    )
+    assert imported_after(code).isdisjoint({"scipy", "blingfire"})

@@ -205,7 +205,11 @@ def main() -> int:
     corpora = {key: load(sbd / name, field) for key, (name, field) in files.items()}
 
     if args.worker:
-        json.dump(worker(args.worker, corpora, args.repeats, args.budget), sys.stdout)
+        try:
+            result = worker(args.worker, corpora, args.repeats, args.budget)
+        except ModuleNotFoundError as exc:  # a compared library that is not a dependency
+            result = {"missing": exc.name}
+        json.dump(result, sys.stdout)
         return 0
 
     names = args.only or list(SPLITTERS)
@@ -220,6 +224,9 @@ def main() -> int:
         cmd = [sys.executable, __file__, "--worker", name, "--repeats", str(args.repeats)]
         cmd += ["--budget", str(args.budget)]
         res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+        if "missing" in res:
+            sys.stdout.write(f"{name}: not installed (pip install {res['missing']})\n")
+            continue
         row = [name]
         for key in corpora:
             row += [f"{x:.3f}" for x in res[key]]

@@ -12,11 +12,12 @@ import re
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
 
-from digest.clean import clean_text
+from digest.clean import clean_paragraphs, clean_text
 from digest.errors import ExtractionError
 from digest.links import web_link
 from digest.models import Article, SourceItem
-from digest.sentences import split_sentences
+from digest.sentences import split_paragraphs, split_sentences
+from digest.sources.folder import TITLE_MAX_CHARS
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,11 @@ def extract(item: SourceItem) -> Article:
         title, text, published, author = _from_html(item)
     else:
         body = _strip_markdown(item.body) if item.content_type == "text/markdown" else item.body
-        title, text, published = item.title, clean_text(body, title=item.title), item.published
+        published = item.published
+        if item.title:
+            title, text = item.title, clean_text(body, title=item.title)
+        else:
+            title, text = _untitled(body)
     if not title:
         raise ExtractionError("no title found")
     if not text.strip() or not split_sentences(text):
@@ -55,6 +60,25 @@ def extract(item: SourceItem) -> Article:
         published=published,
         author=author,
     )
+
+
+def _untitled(body: str) -> tuple[str | None, str]:
+    """(title, text) of a text with no title line: its first sentence is the title.
+
+    The sentence stays in the text: cleaning drops paragraphs that repeat the title, and the
+    first paragraph, where the title came from, would otherwise go when it is one sentence.
+    """
+    first = split_sentences(split_paragraphs(body)[0]) if body.strip() else []
+    if not first:
+        return None, clean_text(body)
+    title = first[0]
+    if len(title) > TITLE_MAX_CHARS:  # a headline-sized cut, at a word
+        title = title[: TITLE_MAX_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:-–— ") + "…"
+    paragraphs = clean_paragraphs(body, title=title)
+    kept = (
+        p for i, (p, why) in enumerate(paragraphs) if why is None or (i == 0 and why == "title")
+    )
+    return title, "\n\n".join(kept)
 
 
 def _from_html(item: SourceItem) -> tuple[str | None, str, datetime | None, str | None]:

@@ -15,13 +15,14 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit, urlunsplit
-
-import jinja2
 
 from digest.config import Config
 from digest.models import Digest
-from digest.render import render
+
+if TYPE_CHECKING:  # jinja2 is imported when a digest is rendered, not by `digest status`
+    import jinja2
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ def render_email(
     max_html_bytes: int = MAX_HTML_BYTES,
 ) -> EmailCopy:
     """Render the digest for email, cut at a whole item if its HTML would be clipped."""
+    from digest.render import render
+
     archive = archive_link(config, name)
 
     def attempt(max_items: int | None) -> EmailCopy:

@@ -22,8 +22,9 @@ score(i) = (exp(-pos(i) / TAU) + W_CEN * centrality(i) + W_TITLE * title_sim(i)
 
 All maths is vectorised over a per-article vocabulary: one tokenising pass, the term counts as a
 (sentence, term, count) list from np.unique, and n x n products over only the terms that two or
-more sentences share: np.einsum on a dense matrix for typical articles, a scipy.sparse product for
-long ones (see `_gram` for the measurements, and why never BLAS). No per-pair loops.
+more sentences share: np.einsum on a dense matrix for typical articles, a sparse product (summed
+per shared term with np.bincount) for long ones (see `_gram` for the measurements, and why never
+BLAS). No per-pair loops.
 
 Why one fixed blend and not a per-document switch (measured on the dev files, see the summary
 benchmarks): which sentences BBC News Summary's extractive references contain is predicted far
@@ -49,7 +50,6 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import sparse
 
 from digest.select import pick
 
@@ -92,7 +92,8 @@ MMR = 0.3
 
 # Above this many multiply-adds (n * n * shared terms), `_gram` switches from a dense einsum to
 # a sparse product: where their measured costs cross (einsum ~0.5 ns per multiply-add, a sparse
-# product ~0.25 ms to set up), about 60 sentences of news.
+# product ~0.25 ms to set up), about 60 sentences of news. (Measured with scipy.sparse, which the
+# numpy product below replaced at the same speed; benchmarks/summary_speed.py, table 3.)
 _DENSE_MAX_WORK = 500_000
 
 _WORD = re.compile(r"[^\W_]+")
@@ -168,7 +169,9 @@ def _gram(
     arithmetic whenever the other cores are busy (measured, 160 sentences: 10.5 ms CPU against
     1.1 for a sparse product). Typical articles use np.einsum on a dense matrix, whose own C loop
     stays on one thread (30 sentences: 0.02 ms against 0.25 for building a scipy.sparse product);
-    long ones a scipy.sparse product, whose cost grows with the non-zeros rather than n^2.
+    long ones a sparse product, whose cost grows with the pairs of sentences sharing a term
+    rather than n^2. That product is `_sparse_gram`, in numpy: scipy.sparse did the same sums,
+    and scipy (113 MB) was a direct dependency for this one product.
     """
     k = int(keep.sum())
     sel = keep[cols]
@@ -178,10 +181,30 @@ def _gram(
         m[r, c] = x
         g = np.einsum("ik,jk->ij", m, m)
     else:
-        sm = sparse.csr_matrix((x, (r, c)), shape=(n, k))
-        g = (sm @ sm.T).toarray()
+        g = _sparse_gram(r, c, x, n)
     np.fill_diagonal(g, 0.0)
     return g
+
+
+def _sparse_gram(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int) -> np.ndarray:
+    """M @ M.T for the sparse matrix M given as (row, col, value) entries, as a dense n x n array.
+
+    Every term contributes vals[a] * vals[b] to g[rows[a], rows[b]] for each pair (a, b) of its
+    entries: the pairs are laid out group by group (entries sorted by term) with np.repeat, and
+    summed into g with one np.bincount.
+    """
+    order = np.argsort(cols, kind="stable")
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    starts = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]])
+    sizes = np.diff(np.r_[starts, len(cols)])
+    # Entry a pairs with every entry of its term's group: repeat a once per group member.
+    per_entry = np.repeat(sizes, sizes)
+    first = np.repeat(starts, sizes)
+    left = np.repeat(np.arange(len(cols)), per_entry)
+    offset = np.arange(len(left)) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry)
+    right = np.repeat(first, per_entry) + offset
+    flat = rows[left] * n + rows[right]
+    return np.bincount(flat, weights=vals[left] * vals[right], minlength=n * n).reshape(n, n)
 
 
 def score(sentences: Sequence[str], title: str | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -1,24 +1,28 @@
 """Paragraph and sentence splitting with nothing downloaded at run time.
 
-Why this splitter: BlingFire (Microsoft; C++ finite-state segmenter, model inside the wheel) plus a
-few post-processing rules below. Measured with ``python benchmarks/sentences.py``: boundary
-precision/recall/F1 on UD English-EWT dev+test (web text) and GUM non-news genres (paragraphed),
-each splitter in a fresh process, CPU chars/s on one core, first pass over unseen text:
+Why this splitter: nupunkt (a Punkt implementation in pure Python, no dependencies, its English
+model inside the 1 MB wheel) plus a few post-processing rules below. Measured with
+``python benchmarks/sentences.py``: boundary precision/recall/F1 on UD English-EWT dev+test (web
+text) and GUM non-news genres (paragraphed), each splitter in a fresh process, CPU chars/s on one
+core, first pass over unseen text:
 
     splitter           EWT P / R / F1          GUM P / R / F1          chars/s
     blingfire          .985 / .632 / .770      .988 / .976 / .982      6.9M
     nupunkt            .986 / .711 / .826      .977 / .969 / .973      6.3M
     syntok             .978 / .638 / .772      .975 / .971 / .973      0.9M
     pysbd              .946 / .697 / .803      .976 / .960 / .968      0.2M
-    split_sentences    .990 / .665 / .796      .994 / .978 / .986      3.3M  (blingfire + rules)
+    split_sentences    .991 / .713 / .830      .992 / .976 / .984      3.0M  (nupunkt + rules)
+    (with blingfire)   .990 / .665 / .796      .994 / .978 / .986      4.7M  (blingfire + rules)
 
-BlingFire is the most accurate on edited prose (GUM, the closest to news) and fast enough to leave
-room for our rules within the 1M chars/s budget; pysbd and syntok are not. nupunkt (the previous
-choice) wins on EWT only because it splits before lowercase words in chat-style text, but it also
-misses plain boundaries in edited prose ("I pretended to sleep. Sometimes ..." stays one
-sentence). EWT recall stays low for every splitter: its documents lost their line breaks, so
-signatures, URLs and titles run into the next sentence with no punctuation to find. Known gap:
-BlingFire keeps a one-word sentence ("Yes.", "Okay.") attached to the one before it.
+With our rules the two libraries are within 0.002 F1 on GUM (edited prose, the closest to news),
+nupunkt is 0.034 better on EWT, and both are well above the 1M chars/s budget. BlingFire was the
+splitter until its 99 MB wheel (word-piece models for BERT, XLM-R, XLNet, LASER and more, of
+which we used one function) turned out to be a fifth of the install: nupunkt costs 1 MB, and the
+summaries hardly move (benchmarks/summary_quality.py, ROUGE-1 of `default`: CNN/DM 41.66 ->
+41.56, BBC 62.16 -> 62.12). Raw nupunkt misses some plain boundaries in edited prose; the rules
+below recover most of them. pysbd and syntok are too slow. EWT recall stays low for every
+splitter: its documents lost their line breaks, so signatures, URLs and titles run into the next
+sentence with no punctuation to find.
 """
 
 from __future__ import annotations
@@ -168,31 +172,17 @@ def _split_unit(unit: str) -> list[str]:
     return out
 
 
-# BlingFire does not see accented Latin capitals (É, Á, Ç, Ó, Ñ ...) as capitals, so it never
-# splits before "Émile" or "Ça". It runs on a copy where they are a plain "X" (same length), and
-# the pieces are cut from the original text.
-_ACCENTED_CAPITALS = {cp: "X" for cp in range(0xC0, 0x250) if chr(cp).isupper()}
-# str.translate walks the whole text in Python-level lookups; most non-ASCII news text only has
-# curly quotes and dashes, so translate only when an accented capital is present.
-_HAS_ACCENTED_CAPITAL = re.compile("[" + "".join(map(chr, _ACCENTED_CAPITALS)) + "]")
-
-
 def _library_split(unit: str) -> list[str]:
     # Imported lazily: this is the only module that knows which library splits sentences.
-    import blingfire
+    from nupunkt import sent_tokenize
 
-    if not unit:
-        return []
-    shadow = unit
-    if not unit.isascii() and _HAS_ACCENTED_CAPITAL.search(unit):
-        shadow = unit.translate(_ACCENTED_CAPITALS)
     pieces: list[str] = []
     pos = 0
-    for piece in blingfire.text_to_sentences(shadow).split("\n"):
+    for piece in sent_tokenize(unit) if unit else ():
         piece = piece.strip()
         if not piece:
             continue
-        start = shadow.find(piece, pos)
+        start = unit.find(piece, pos)
         if start < 0:  # the library changed more than whitespace: keep the unit whole
             log.debug("sentence splitter altered text; not splitting %.60r", unit)
             return [unit]

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digest.config import Config
-from digest.fetch import Fetcher
 from digest.health import record_health
 from digest.models import SourceItem
 from digest.sources import Collected, collect
@@ -57,6 +56,8 @@ def ensure_schema(state: State) -> None:
 
 def stage(config: Config, *, now: datetime) -> StageReport:
     """The `collect` job: fetch every source now and keep what is new for the next digest."""
+    from digest.fetch import Fetcher  # httpx: here, not at import, which `digest status` does
+
     started = time.monotonic()
     with exclusive_run(config.state), State(config.state) as state:
         ensure_schema(state)

@@ -157,3 +157,69 @@ def test_a_fifo_named_like_an_article_does_not_block_the_folder(tmp_path):
     source = FolderSource(type="folder", name="Inbox", path=tmp_path)
     items = list(folder.read(source))
     assert [i.name for i in items if not isinstance(i, Skipped)] == ["real.txt"]
+
+
+# A file saved without its title line starts with a paragraph. Taking it as the headline would
+# print a paragraph in bold; the first sentence stands in, and the operator is told which file.
+UNTITLED = HARBOUR_ARTICLE.partition("\n\n")[2]  # the harbour article without its title line
+ONE_SENTENCE_LEAD = (  # one short sentence per paragraph, as some sites write
+    "The council approved the harbour flood barrier on Tuesday.\n\n" + UNTITLED
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "why"),
+    [
+        (
+            "The harbour barrier was approved on Tuesday. " + UNTITLED,
+            "The harbour barrier was approved on Tuesday.",
+            "has 202 characters",
+        ),
+        (
+            ONE_SENTENCE_LEAD,
+            "The council approved the harbour flood barrier on Tuesday.",
+            "ends with a full stop",
+        ),
+    ],
+)
+def test_a_text_file_without_a_title_line_gets_its_first_sentence_as_title(
+    tmp_path, caplog, text, title, why
+):
+    path = tmp_path / "untitled.txt"
+    path.write_text(text, "utf-8")
+    with caplog.at_level("WARNING", logger="digest"):
+        article = extract(read_file(path, source="Local", max_bytes=10**6))
+    assert article.title == title
+    # The sentence is the article's own lead: it stays in the text.
+    assert article.text.startswith(title)
+    assert "Construction is expected to begin next spring" in article.text
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert str(path) in warning and why in warning and "first sentence" in warning
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "City council approves harbour flood barrier",
+        "Could rivalry overshadow the election?",
+        "'My memories of Marley...'",
+        "Renault boss hails 'great year'",
+        "Trade deal 'good news for the U.S.'",
+    ],
+)
+def test_headline_like_first_lines_are_still_titles(tmp_path, caplog, line):
+    path = tmp_path / "titled.txt"
+    path.write_text(f"{line}\n\n{UNTITLED}", "utf-8")
+    with caplog.at_level("WARNING", logger="digest"):
+        article = extract(read_file(path, source="Local", max_bytes=10**6))
+    assert article.title == line.lstrip("#").strip()
+    assert not caplog.records
+
+
+def test_a_very_long_first_sentence_is_cut_to_a_headline_at_a_word(tmp_path):
+    sentence = "The council voted " + "and voted again " * 12 + "to build the barrier."
+    path = tmp_path / "long.txt"
+    path.write_text(f"{sentence}\n\n{UNTITLED}", "utf-8")
+    article = extract(read_file(path, source="Local", max_bytes=10**6))
+    assert article.title.endswith("again…") and len(article.title) <= 150
+    assert article.text.startswith(sentence)

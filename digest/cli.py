@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", parents=[common], help="build and write one digest now")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be written and sent; write, store and send nothing",
+    )
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", parents=[common], help="run on schedule.digest until stopped")
@@ -114,6 +119,11 @@ def _load(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.dry_run:
+        from digest.dryrun import describe, dry_run
+
+        sys.stdout.write(describe(dry_run(_load(args))) + "\n")
+        return 0
     from digest.pipeline import run_once
 
     run_once(_load(args))

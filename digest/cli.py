@@ -69,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", parents=[common], help="next runs, last digest, sources")
     status.set_defaults(func=cmd_status)
 
+    init = sub.add_parser(
+        "init", parents=[common], help="write a commented config.yaml and a seeds/ folder"
+    )
+    init.add_argument(
+        "dir", type=Path, nargs="?", default=Path("."), help="where (default: this folder)"
+    )
+    init.set_defaults(func=cmd_init)
+
     check = sub.add_parser("check-config", parents=[common], help="validate config.yaml")
     check.set_defaults(func=cmd_check_config)
 
@@ -127,6 +135,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from digest.pipeline import run_once
 
     run_once(_load(args))
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from digest.init import init
+
+    written = init(args.dir)
+    logger.info("Wrote %s", ", ".join(map(str, written)))
+    config = args.dir / "config.yaml"
+    logger.info("Next: edit %s, then `digest run --config %s`", config, config)
     return 0
 
 

@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.set_defaults(func=cmd_init)
 
+    add = sub.add_parser("add", parents=[common], help="add a feed, or a site's feed, to sources")
+    add.add_argument("url", help="a feed's URL, or a page that links to its feed")
+    add.add_argument("--name", default=None, help="the source's name (default: the feed's title)")
+    add.set_defaults(func=cmd_add)
+
     check = sub.add_parser("check-config", parents=[common], help="validate config.yaml")
     check.set_defaults(func=cmd_check_config)
 
@@ -145,6 +150,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     logger.info("Wrote %s", ", ".join(map(str, written)))
     config = args.dir / "config.yaml"
     logger.info("Next: edit %s, then `digest run --config %s`", config, config)
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from digest.addfeed import add_feed
+
+    entry = add_feed(args.config, args.url, name=args.name)
+    logger.info("Added %r (feed) to %s: %s", entry["name"], args.config, entry["url"])
     return 0
 
 

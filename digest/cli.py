@@ -1,4 +1,4 @@
-"""Command line: `digest run | serve | status | summarize FILE | check-config | eval | send-test`.
+"""Command line: `digest run | serve | status | init | add | import | export | check-config | ...`.
 
 User errors (DigestError) print one line and exit 1; anything else is a bug and keeps its
 traceback. Output that is the command's answer goes to stdout; logs go to stderr.
@@ -82,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", default=None, help="the source's name (default: the feed's title)")
     add.set_defaults(func=cmd_add)
 
+    imp = sub.add_parser("import", parents=[common], help="add the feeds of an OPML file")
+    imp.add_argument("opml", type=Path, help="an OPML file exported by a feed reader")
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser("export", parents=[common], help="print the feed sources as OPML 2.0")
+    exp.set_defaults(func=cmd_export)
+
     check = sub.add_parser("check-config", parents=[common], help="validate config.yaml")
     check.set_defaults(func=cmd_check_config)
 
@@ -158,6 +165,40 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     entry = add_feed(args.config, args.url, name=args.name)
     logger.info("Added %r (feed) to %s: %s", entry["name"], args.config, entry["url"])
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from digest.opml import import_feeds
+
+    report = import_feeds(args.config, args.opml)
+    for line in report.invalid:
+        logger.warning("Not imported: %s", line)
+    logger.info(
+        "Imported %d %s from %s into %s; %d already there, %d not valid",
+        len(report.added),
+        "feed" if len(report.added) == 1 else "feeds",
+        args.opml,
+        args.config,
+        report.present,
+        len(report.invalid),
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from digest.opml import export_opml, load_for_export
+
+    config, others = load_for_export(args.config)
+    if others:
+        logger.info(
+            "Left out %d %s (OPML lists feeds)",
+            others,
+            "source that is not a feed" if others == 1 else "sources that are not feeds",
+        )
+    sys.stdout.write(export_opml(config, now=datetime.now(config.tz)) + "\n")
     return 0
 
 

@@ -9,7 +9,7 @@ from contextlib import closing
 from pathlib import Path
 
 from conftest import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, add_article, write_config
-from mailserver import Mailboxes, smtp_server
+from mailserver import Mailboxes, free_port, smtp_server
 from webdata import WIRE_BODY, rss, story
 from werkzeug import Response
 
@@ -54,7 +54,8 @@ def make_config(tmp_path: Path, httpserver, smtp_port: int) -> Path:
             "enabled": True,
             "from": "brief@example.org",
             "recipients": [ALICE, BOB],
-            "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none", "timeout": 5},
+            "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none", "timeout": 5}
+            | {"attempts": 1},
         },
     )
 
@@ -148,3 +149,16 @@ def test_dry_run_with_nothing_new(tmp_path, capsys):
         "No new articles: no digest would be written.\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["articles", "config.yaml"]
+
+
+def test_dry_run_says_what_a_run_would_retry_first(tmp_path, httpserver):
+    serve_feeds(httpserver)
+    config = load_config(make_config(tmp_path, httpserver, free_port()))  # no server there
+    run_once(config, now=NOW)  # written, but both deliveries left pending
+    rows = state_rows(config.state)
+
+    text = describe(dry_run(config, now=NOW))
+
+    assert "Would retry 2 email deliveries left pending." in text
+    assert "No new articles: no digest would be written." in text
+    assert state_rows(config.state) == rows

@@ -20,17 +20,8 @@ from digest.errors import ExtractionError
 from digest.extract import extract
 from digest.fetch import Fetcher
 from digest.health import record_health
-from digest.mail import EmailCopy, render_email
-from digest.models import (
-    Article,
-    Brief,
-    Digest,
-    RenderedDigest,
-    Repeat,
-    RunReport,
-    Skipped,
-    SourceItem,
-)
+from digest.mail import render_email
+from digest.models import Article, Brief, Digest, Repeat, RunReport, Skipped, SourceItem
 from digest.render import environment, render, render_index
 from digest.shutdown import critical
 from digest.sources import collect
@@ -42,6 +33,9 @@ from digest.write import atomic_write, write_digest
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
+
+    from digest.mail import EmailCopy
+    from digest.models import RenderedDigest
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Command line: `digest run | serve | status | summarize | check-config | eval | send-test`.
+"""digest commands: run, serve, status, send-test, check-config, init, add, import, export, eval.
 
 User errors (DigestError) print one line and exit 1; anything else is a bug and keeps its
 traceback. Output that is the command's answer goes to stdout; logs go to stderr.
@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
         " digests (every article is then digested and emailed again)"
     )
     run = command("run", cmd_run, "build and write one digest now")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be written and sent; write, store and send nothing",
+    )
     run.add_argument("--new-state", action="store_true", help=new_state_help)
 
     serve = command("serve", cmd_serve, "run on schedule.digest until stopped")
@@ -102,6 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("status", cmd_status, "next runs, last digest, sources")
     command("check-config", cmd_check_config, "validate config.yaml")
+
+    command("init", cmd_init, "write a commented config.yaml and a seeds/ folder").add_argument(
+        "dir", type=Path, nargs="?", default=Path("."), help="where (default: this folder)"
+    )
+    add = command("add", cmd_add, "add a feed, or a site's feed, to sources")
+    add.add_argument("url", help="a feed's URL, or a page that links to its feed")
+    add.add_argument("--name", default=None, help="the source's name (default: the feed's title)")
+    command("import", cmd_import, "add the feeds of an OPML file").add_argument(
+        "opml", type=Path, help="an OPML file exported by a feed reader"
+    )
+    command("export", cmd_export, "print the feed sources as OPML 2.0")
 
     summ = command("summarize", cmd_summarize, "print the brief of one article file or URL")
     summ.add_argument(
@@ -175,6 +191,11 @@ def _load(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.dry_run:
+        from digest.dryrun import describe, dry_run
+
+        sys.stdout.write(describe(dry_run(_load(args))) + "\n")
+        return 0
     from digest.pipeline import run_once
     from digest.state import prepare_state
 
@@ -182,6 +203,58 @@ def cmd_run(args: argparse.Namespace) -> int:
     prepare_state(config.state, config.output.dir, new_state=args.new_state)
     # 0 done, 2 partial, 3 nothing read (README, "Exit codes"); `serve` never exits for these.
     return run_once(config).exit_code
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from digest.init import init
+
+    written = init(args.dir)
+    logger.info("Wrote %s", ", ".join(map(str, written)))
+    config = args.dir / "config.yaml"
+    logger.info("Next: edit %s, then `digest run --config %s`", config, config)
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from digest.addfeed import add_feed
+
+    entry = add_feed(args.config, args.url, name=args.name)
+    logger.info("Added %r (feed) to %s: %s", entry["name"], args.config, entry["url"])
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from digest.opml import import_feeds
+
+    report = import_feeds(args.config, args.opml)
+    for line in report.invalid:
+        logger.warning("Not imported: %s", line)
+    logger.info(
+        "Imported %d %s from %s into %s; %d already there, %d not valid",
+        len(report.added),
+        "feed" if len(report.added) == 1 else "feeds",
+        args.opml,
+        args.config,
+        report.present,
+        len(report.invalid),
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from digest.opml import export_opml, load_for_export
+
+    config, others = load_for_export(args.config)
+    if others:
+        logger.info(
+            "Left out %d %s (OPML lists feeds)",
+            others,
+            "source that is not a feed" if others == 1 else "sources that are not feeds",
+        )
+    sys.stdout.write(export_opml(config, now=datetime.now(config.tz)) + "\n")
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

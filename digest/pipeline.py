@@ -46,6 +46,9 @@ from digest.write import atomic_write, write_digest
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
 
+    from digest.mail import EmailCopy
+    from digest.models import RenderedDigest
+
 logger = logging.getLogger(__name__)
 
 
@@ -204,15 +207,10 @@ def store(
     digest: Digest, found: Gathered, state: State, config: Config, env, *, slot: str | None
 ) -> DigestRecord:
     """Render every output and store it, with the articles it claims, in one transaction."""
-    day = f"{digest.generated_at:%Y-%m-%d}"
-    name = state.next_name(day, _names_on_disk(config, day))
-    subject = config.email.subject.format(title=config.title, date=digest.generated_at)
-    rendered = render(
-        digest, name=name, subject=subject, env=env, unsubscribe_url=config.email.unsubscribe_url
-    )
+    rendered, email = render_all(digest, state, config, env)
+    name = rendered.name
     # The email copy (cut to fit if large) is stored with the digest, so any later run can send
     # it; its delivery rows are created in the same transaction (deliver.py).
-    email = render_email(digest, name=name, subject=subject, env=env, config=config)
     articles = [b.article for b in digest.briefs] + list(found.folded)
     # Folded copies too: a later copy may be closer to one of them than to the kept brief.
     sigs = found.signatures
@@ -232,6 +230,19 @@ def store(
     # next conditional GET into a 304 and lose the items.
     found.remote.commit()
     return record
+
+
+def render_all(
+    digest: Digest, state: State, config: Config, env
+) -> tuple[RenderedDigest, EmailCopy]:
+    """The digest's next free name, its files' contents and its email copy (cut to fit if large)."""
+    day = f"{digest.generated_at:%Y-%m-%d}"
+    name = state.next_name(day, _names_on_disk(config, day))
+    subject = config.email.subject.format(title=config.title, date=digest.generated_at)
+    rendered = render(
+        digest, name=name, subject=subject, env=env, unsubscribe_url=config.email.unsubscribe_url
+    )
+    return rendered, render_email(digest, name=name, subject=subject, env=env, config=config)
 
 
 def summarise_all(

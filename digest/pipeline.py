@@ -20,7 +20,7 @@ from digest.errors import ExtractionError
 from digest.extract import extract
 from digest.fetch import Fetcher
 from digest.health import record_health
-from digest.mail import render_email
+from digest.mail import render_email, subject_for
 from digest.models import Article, Brief, Digest, Repeat, RunReport, Skipped, SourceItem
 from digest.render import environment, render, render_index
 from digest.shutdown import critical
@@ -64,12 +64,15 @@ def _run_once(config: Config, *, now: datetime | None, slot: str | None) -> RunR
                 "No new articles%s; nothing written",
                 f" ({', '.join(left_out)}, listed above)" if left_out else "",
             )
+            outbox.report_problems(found.skipped + found.failed_sources, digest_name=None, when=now)
             return RunReport(None, 0, 0, found.skipped + found.failed_sources, repeats=repeats)
 
         digest = Digest(config.title, now, found.briefs, found.skipped + found.failed_sources)
         record = store(digest, found, state, config, env, slot=slot)
         files = publish(record, state, config, env)
         outbox.send_pending()
+        # After the readers' mail: the operator's report never holds it up.
+        outbox.report_problems(digest.skipped, digest_name=record.name, when=now)
 
     sources = len(digest.source_names)
     logger.info(
@@ -170,9 +173,16 @@ def store(
     """Render every output and store it, with the articles it claims, in one transaction."""
     day = f"{digest.generated_at:%Y-%m-%d}"
     name = state.next_name(day, _names_on_disk(config, day))
-    subject = config.email.subject.format(title=config.title, date=digest.generated_at)
+    subject = subject_for(
+        config.email.subject, title=config.title, date=digest.generated_at, name=name
+    )
     rendered = render(
-        digest, name=name, subject=subject, env=env, unsubscribe_url=config.email.unsubscribe_url
+        digest,
+        name=name,
+        subject=subject,
+        env=env,
+        unsubscribe_url=config.email.unsubscribe_url,
+        sections=config.sections,
     )
     # The email copy (cut to fit if large) is stored with the digest, so any later run can send
     # it; its delivery rows are created in the same transaction (deliver.py).

@@ -213,6 +213,8 @@ def test_sections_group_stories_and_unlisted_sources_go_last_under_more():
         "More",
     ]
     assert "\nWORLD\n" in out.text and "\nMORE\n" in out.text
+    # A headline names its source only where the section heading does not already say it.
+    assert " 1. Gadget one\n" in out.text and " 2. Courier one (Courier)\n" in out.text
     # Numbering runs across sections, so each story keeps one anchor.
     assert 'id="story-4"' in out.html and "4. Local one" in out.text
 

@@ -223,8 +223,11 @@ class Email(_Model):
     enabled: bool = False
     from_: str | None = Field(None, alias="from", description='"Name <address>" or an address.')
     recipients: tuple[Recipient, ...] = ()
-    subject: str = "{title} for {date:%A %d %B}"
+    # {date} alone reads like the digest's own date line ("Tuesday 1 December"); a format
+    # spec ({date:%a %d %b}) is strftime. The 2nd digest of a day gets " (2)" added.
+    subject: str = "{title} for {date}"
     unsubscribe_url: str | None = None
+    admin: str | None = Field(None, description="Gets one report per run that had problems.")
     smtp: Smtp = Smtp()
 
     @field_validator("recipients", mode="before")
@@ -242,14 +245,20 @@ class Email(_Model):
             _check_address(parseaddr(value)[1] or value)
         return value
 
+    _admin = field_validator("admin")(
+        classmethod(lambda cls, v: None if v is None else _check_address(v))
+    )
+
     @field_validator("subject")
     @classmethod
     def _subject(cls, value: str) -> str:
         from datetime import datetime
 
         _one_line(value)
+        from digest.models import SubjectDate
+
         try:
-            value.format(title="T", date=datetime(2026, 1, 1))
+            value.format(title="T", date=SubjectDate(datetime(2026, 1, 1)))
         except (KeyError, IndexError, ValueError) as exc:
             raise ValueError(f"{value!r} can use only {{title}} and {{date:...}} ({exc})") from None
         return value
@@ -265,7 +274,14 @@ class Email(_Model):
             raise ValueError("email is enabled but 'from' is missing; add from: you@example.org")
         if self.enabled and not self.recipients:
             raise ValueError("email is enabled but has no recipients; add recipients: [...]")
+        if self.admin and not self.from_:
+            raise ValueError("email.admin is set but 'from' is missing; add from: you@example.org")
         return self
+
+
+class Section(_Model):
+    name: str = Field(min_length=1, description="Heading shown above the section's stories.")
+    sources: tuple[str, ...] = Field(min_length=1, description="Names of sources in `sources`.")
 
 
 class Fetch(_Model):
@@ -293,6 +309,8 @@ class Config(_Model):
     state: Path = Field(
         Path(".digest/state.db"), validate_default=True, description="SQLite file: what was seen."
     )
+    # Optional headings: stories of the listed sources go under each; the rest under "More".
+    sections: tuple[Section, ...] = ()
     email: Email = Email()
     fetch: Fetch = Fetch()
     path: Path | None = Field(None, exclude=True, description="Where this config was read from.")
@@ -378,9 +396,36 @@ def parse_config(raw: Any, *, base_dir: Path, path: Path | None = None) -> Confi
     if not isinstance(raw, dict):
         raise ConfigError(label, ["the file must be a mapping of keys (title:, sources:, ...)"])
     try:
-        return Config.model_validate({**raw, "path": path}, context={"base_dir": base_dir})
+        config = Config.model_validate({**raw, "path": path}, context={"base_dir": base_dir})
     except ValidationError as exc:
         raise ConfigError(label, [_describe(err) for err in exc.errors()]) from None
+    problems = _section_problems(config)
+    if problems:
+        raise ConfigError(label, problems)
+    return config
+
+
+def _section_problems(config: Config) -> list[str]:
+    """sections name sources by name: checked once the sources themselves are valid."""
+    names = [s.name for s in config.sources]
+    problems: list[str] = []
+    owner: dict[str, str] = {}
+    titles: set[str] = set()
+    for i, section in enumerate(config.sections):
+        if section.name in titles:
+            problems.append(f"sections[{i}].name: {section.name!r} is used twice")
+        titles.add(section.name)
+        for j, source in enumerate(section.sources):
+            key = f"sections[{i}].sources[{j}]"
+            if source not in names:
+                close = difflib.get_close_matches(source, names, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else "use a name from sources:"
+                problems.append(f"{key}: no source named {source!r}; {hint}")
+            elif source in owner:
+                problems.append(f"{key}: {source!r} is already in section {owner[source]!r}")
+            else:
+                owner[source] = section.name
+    return problems
 
 
 _SOURCE_TAGS = {"folder", "feed", "page"}

@@ -25,12 +25,14 @@ into a lost digest.
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import smtplib
 import sqlite3
 import ssl
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email import errors as email_errors
 from email import policy
@@ -39,7 +41,8 @@ from typing import Any
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from digest.config import Config
-from digest.mail import EmailCopy, build_message, make_list_id, make_message_id
+from digest.mail import EmailCopy, build_message, build_report, make_list_id, make_message_id
+from digest.models import Skipped
 from digest.shutdown import critical
 from digest.smtp import SmtpError, close, connect, send_one
 from digest.state import State
@@ -149,6 +152,7 @@ class Outbox:
         self._conn: smtplib.SMTP | None = None
         self._down: SmtpError | None = None  # set when the session failed: skip further passes
         self._copies: dict[int, EmailCopy] = {}
+        self.failures: list[str] = []  # this run's failed deliveries, for the admin report
         ensure_schema(state.db)
 
     def __enter__(self) -> Outbox:
@@ -243,6 +247,38 @@ class Outbox:
         )
         return msg.as_bytes(policy=policy.SMTP)
 
+    def report_problems(
+        self, skipped: Sequence[Skipped], *, digest_name: str | None, when: datetime
+    ) -> bool:
+        """Mail email.admin one report of this run's problems, if it had any; True if sent.
+
+        Called after the readers' mail, so it never delays it; not a delivery (no row, no
+        retry next run). If it cannot be sent, that is logged and the run goes on.
+        """
+        admin = self.config.email.admin
+        if not admin or not (skipped or self.failures):
+            return False
+        if self._down is not None:
+            logger.error("Admin report to %s not sent: %s", admin, self._down)
+            return False
+        msg = build_report(
+            title=self.config.title,
+            sender=self.config.email.from_ or "",
+            to=admin,
+            when=when,
+            digest_name=digest_name,
+            skipped=skipped,
+            email_failures=self.failures,
+        )
+        try:
+            self.send(msg.as_bytes(policy=policy.SMTP), recipient=admin, before_data=lambda: None)
+        except SmtpError as exc:
+            logger.error("Admin report to %s not sent: %s", admin, exc)
+            return False
+        count = len(skipped) + len(self.failures)
+        logger.info("Reported %d %s to %s", count, "problem" if count == 1 else "problems", admin)
+        return True
+
     # --- internals ----------------------------------------------------------------------
 
     def _deliver(self, d: Delivery) -> str:
@@ -288,6 +324,7 @@ class Outbox:
                 return "pending"
             status = "pending" if exc.transient else "failed"
             self._record(d, status, str(exc))
+            self.failures.append(f"{d.digest_name} to {d.recipient} {status}: {exc}")
             logger.error(
                 "Email to %s %s: %s",
                 d.recipient,
@@ -380,7 +417,11 @@ def failed_before(state: State, digest_id: int, *, digests: int = 7) -> list[tup
 def send_test(
     config: Config, state: State, address: str, *, ssl_context: ssl.SSLContext | None = None
 ) -> str:
-    """Send the latest written digest to `address` as readers get it; not recorded anywhere."""
+    """Send the latest written digest to `address` as readers get it; not recorded anywhere.
+
+    Marked as a test, so it is never mistaken for (or filtered like) the real one: "[TEST] " before
+    the subject and a first line in both parts saying what it is.
+    """
     from email.utils import make_msgid
 
     from digest.config import _check_address
@@ -398,10 +439,13 @@ def send_test(
         raise DeliveryError("no digest to send yet", hint="run `digest run` first")
     record = written[0]
     with Outbox(config, state, ssl_context=ssl_context) as outbox:
-        test = Delivery(record.id, record.name, record.rendered.subject, address, None, "", "")
+        subject = f"[TEST] {record.rendered.subject}"
+        test = Delivery(record.id, record.name, subject, address, None, "", "")
         message_id = make_msgid("test", domain=sender_domain(config.email.from_))
         try:
-            data = outbox.message(test, outbox.copy(record.id), message_id=message_id)
+            data = outbox.message(
+                test, mark_test(outbox.copy(record.id), record.name), message_id=message_id
+            )
         except UNSENDABLE as exc:
             raise DeliveryError(
                 f"cannot build {record.name} as an email: {exc}",
@@ -409,3 +453,20 @@ def send_test(
             ) from None
         outbox.send(data, recipient=address, before_data=lambda: None)
     return record.name
+
+
+_BODY_TAG = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+
+
+def mark_test(copy: EmailCopy, name: str) -> EmailCopy:
+    """The stored copy with a first line saying it is a test send (readers' copies are not)."""
+    note = f"Test send of {name}: readers got this digest without this line."
+    banner = (
+        '<div style="padding: 8px 16px; background-color: #fff4c2; color: #1f2328;'
+        ' font-family: Helvetica, Arial, sans-serif; font-size: 14px; line-height: 20px;">'
+        f"{html.escape(note)}</div>"
+    )
+    # Our own template's <body> tag: the banner goes first, before the preheader, so the inbox
+    # preview shows it too. A custom template without one gets the subject mark only.
+    marked = _BODY_TAG.sub(lambda m: m.group(0) + banner, copy.html, count=1)
+    return replace(copy, html=marked, text=f"[{note}]\n\n{copy.text}")

@@ -10,16 +10,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from digest.config import Config
-from digest.models import Digest
+from digest.models import Digest, Skipped, SubjectDate
 
 if TYPE_CHECKING:  # jinja2 is imported when a digest is rendered, not by `digest status`
     import jinja2
@@ -56,10 +57,15 @@ def render_email(
     config: Config,
     max_html_bytes: int = MAX_HTML_BYTES,
 ) -> EmailCopy:
-    """Render the digest for email, cut at a whole item if its HTML would be clipped."""
+    """Render the digest for email, cut at a whole item if its HTML would be clipped.
+
+    Readers never see the operator's problems: what was left out, and why, stays in the log,
+    `digest status`, the archive copy and the admin report (deliver.report_problems).
+    """
     from digest.render import render
 
     archive = archive_link(config, name)
+    digest = replace(digest, skipped=())
 
     def attempt(max_items: int | None) -> EmailCopy:
         rendered = render(
@@ -70,6 +76,7 @@ def render_email(
             max_items=max_items,
             archive_link=archive,
             unsubscribe_url=config.email.unsubscribe_url,
+            sections=config.sections,
         )
         html = limit_style(rendered.html, name)
         shown = len(digest.briefs) if max_items is None else min(max_items, len(digest.briefs))
@@ -103,6 +110,19 @@ def render_email(
         "" if archive else "; set output.archive_url to link the rest",
     )
     return best
+
+
+_EDITION = re.compile(r"digest-\d{4}-\d{2}-\d{2}-(\d+)")
+
+
+def subject_for(template: str, *, title: str, date: datetime, name: str) -> str:
+    """email.subject filled in; the 2nd and later digests of a day get " (2)", " (3)", ...
+
+    Without the number two digests of one day share a subject, and Gmail threads them.
+    """
+    subject = template.format(title=title, date=SubjectDate(date))
+    edition = _EDITION.fullmatch(name)
+    return f"{subject} ({edition[1]})" if edition else subject
 
 
 def archive_link(config: Config, name: str) -> str | None:
@@ -194,3 +214,47 @@ def make_list_id(title: str, sender: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "digest"
     label = title.replace('"', "'")
     return f'"{label}" <{slug}.{sender_domain(sender)}>'
+
+
+def build_report(
+    *,
+    title: str,
+    sender: str,
+    to: str,
+    when: datetime,
+    digest_name: str | None,
+    skipped: Sequence[Skipped],
+    email_failures: Sequence[str] = (),
+) -> EmailMessage:
+    """The operator's report of one run's problems: plain text, short, one message."""
+    failed_sources = [s for s in skipped if s.uid.startswith("source:")]
+    items = [s for s in skipped if not s.uid.startswith("source:")]
+    count = len(skipped) + len(email_failures)
+    built = f"{digest_name} was built" if digest_name else "No digest was built"
+    lines = [
+        f"{title}: the run of {when:%A} {when.day} {when:%B %Y at %H:%M %Z} had {count}"
+        f" {'problem' if count == 1 else 'problems'}.",
+        f"{built}; readers' copies do not mention these.",
+    ]
+    if failed_sources:
+        lines += ["", "Sources that could not be read (reported every run until fixed):"]
+        lines += [f"- {s.source}: {s.reason}" for s in failed_sources]
+    if items:
+        lines += ["", "Items left out:"]
+        lines += [f"- {s.name} ({s.source}): {s.reason}" for s in items]
+    if email_failures:
+        lines += ["", "Email:"]
+        lines += [f"- {failure}" for failure in email_failures]
+    lines += ["", "`digest status` shows each source's health and the last deliveries."]
+    msg = EmailMessage()
+    msg["Subject"] = (
+        f"[{title}] {count} {'problem' if count == 1 else 'problems'}"
+        f" in the run of {when:%a} {when.day} {when:%b %H:%M}"
+    )
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = make_msgid("report", domain=sender_domain(sender))
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content("\n".join(lines) + "\n", subtype="plain", charset="utf-8")
+    return msg

@@ -100,6 +100,29 @@ class Digest:
 
 
 @dataclass(frozen=True)
+class DigestSection:
+    """A heading and its stories, in the order shown; `start` numbers its first story (1-based),
+    so templates can give every story one anchor (#story-N) across sections."""
+
+    name: str | None  # None: no heading (no sections configured)
+    briefs: tuple[Brief, ...]
+    start: int = 1
+
+
+@dataclass(frozen=True)
+class SubjectDate:
+    """The date in an email subject. `{date}` reads like the digest's own date line ("Tuesday 1
+    December", no zero-padded day); `{date:%a %d %b}` is strftime, as the user wrote it."""
+
+    value: datetime
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return f"{self.value:%A} {self.value.day} {self.value:%B}"
+        return format(self.value, spec)
+
+
+@dataclass(frozen=True)
 class RenderedDigest:
     """Everything a writer or mailer needs, as text: what was rendered is what is kept."""
 

@@ -22,7 +22,7 @@ from digest.errors import ExtractionError
 from digest.extract import extract
 from digest.fetch import Fetcher
 from digest.health import record_health
-from digest.mail import render_email
+from digest.mail import render_email, subject_for
 from digest.models import Article, Brief, Digest, Repeat, RunReport, Skipped, SourceItem
 from digest.progress import progress
 from digest.render import environment, render, render_index
@@ -108,12 +108,15 @@ def _run_once(config: Config, *, now: datetime | None, slot: str | None) -> RunR
             handled = {r.article.uid for r in found.repeats}
             if all(item.uid in handled for item in found.items):
                 found.remote.commit()  # nothing new came with these validators: keep them
+            outbox.report_problems(found.skipped + found.failed_sources, digest_name=None, when=now)
             return RunReport(None, 0, 0, **outcome, **_mail_counts(mail))
 
         digest = Digest(config.title, now, found.briefs, found.skipped + found.failed_sources)
         record = store(digest, found, state, config, env, slot=slot)
         files = publish(record, state, config, env)
         mail.append(outbox.send_pending())
+        # After the readers' mail: the operator's report never holds it up.
+        outbox.report_problems(digest.skipped, digest_name=record.name, when=now)
 
     return RunReport(
         record.name,
@@ -238,9 +241,16 @@ def render_all(
     """The digest's next free name, its files' contents and its email copy (cut to fit if large)."""
     day = f"{digest.generated_at:%Y-%m-%d}"
     name = state.next_name(day, _names_on_disk(config, day))
-    subject = config.email.subject.format(title=config.title, date=digest.generated_at)
+    subject = subject_for(
+        config.email.subject, title=config.title, date=digest.generated_at, name=name
+    )
     rendered = render(
-        digest, name=name, subject=subject, env=env, unsubscribe_url=config.email.unsubscribe_url
+        digest,
+        name=name,
+        subject=subject,
+        env=env,
+        unsubscribe_url=config.email.unsubscribe_url,
+        sections=config.sections,
     )
     return rendered, render_email(digest, name=name, subject=subject, env=env, config=config)
 

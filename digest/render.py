@@ -16,11 +16,13 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from digest.errors import DigestError
-from digest.models import Digest, RenderedDigest
+from digest.models import Brief, Digest, DigestSection, RenderedDigest
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
 INDEX_TEMPLATE = "index.html.j2"
+# The heading of stories whose source no configured section lists.
+OTHER_SECTION = "More"
 
 
 def environment(user_templates: Path | None = None) -> jinja2.Environment:
@@ -73,22 +75,64 @@ def render(
     max_items: int | None = None,
     archive_link: str | None = None,
     unsubscribe_url: str | None = None,
+    sections: Sequence = (),
 ) -> RenderedDigest:
-    """Render every format. `max_items` cuts the HTML/text at a whole item ("N more stories")."""
-    shown = digest.briefs if max_items is None else digest.briefs[:max_items]
+    """Render every format, most important story first, grouped by `sections` (config's).
+
+    `max_items` cuts the HTML/text at a whole item ("N more stories"): the least important go.
+    `archive_link` is where this digest is published; the email copy links it ("View in
+    browser"). Templates show `digest.skipped` to the operator: pass a digest without them for
+    readers (mail.render_email does).
+    """
+    groups = arrange(digest.briefs, sections)
+    ordered = tuple(b for group in groups for b in group.briefs)
+    shown = ordered if max_items is None else ordered[:max_items]
+    digest = Digest(digest.title, digest.generated_at, ordered, digest.skipped)
     context = {
-        "digest": digest,
+        "digest": Digest(digest.title, digest.generated_at, shown, digest.skipped),
+        # A prefix of an ordered list arranges into the same groups, in the same order.
+        "sections": arrange(shown, sections),
         "preheader": preheader(digest),
         "more_count": len(digest.briefs) - len(shown),
         "archive_link": archive_link,
         "unsubscribe_url": unsubscribe_url,
     }
-    context["digest"] = Digest(digest.title, digest.generated_at, shown, digest.skipped)
     html = _render(env, HTML_TEMPLATE, context)
     text = _render(env, TEXT_TEMPLATE, context)
     return RenderedDigest(
-        name=name, subject=subject, html=inline_css(html), text=text, json=to_json(digest)
+        name=name, subject=subject, html=inline_css(html), text=text, json=to_json(digest, groups)
     )
+
+
+def arrange(briefs: Sequence[Brief], sections: Sequence = ()) -> tuple[DigestSection, ...]:
+    """Order by importance and group under the configured sections.
+
+    Importance: a story more sources carried comes first ("Also in"), then the newest; an
+    undated story goes after the dated ones; ties keep collection order (config order of
+    sources). With sections, each section keeps that order inside; stories of sources no
+    section lists go last, under OTHER_SECTION. Empty sections are not shown.
+    """
+
+    def importance(brief: Brief) -> tuple[int, float]:
+        published = brief.article.published
+        return (-len(brief.also_in), -published.timestamp() if published else float("inf"))
+
+    ordered = sorted(briefs, key=importance)  # stable: ties keep their order
+    home = {source: s.name for s in sections for source in s.sources}
+    grouped: dict[str | None, list[Brief]] = {s.name: [] for s in sections}
+    rest: list[Brief] = []
+    for brief in ordered:
+        where = home.get(brief.article.source)
+        (grouped[where] if where is not None else rest).append(brief)
+    named = [(name, items) for name, items in grouped.items() if items]
+    if rest:
+        # Without any named section above it, a lone "More" heading would only puzzle.
+        named.append((OTHER_SECTION if named else None, rest))
+    out, start = [], 1
+    for name, items in named:
+        out.append(DigestSection(name, tuple(items), start))
+        start += len(items)
+    return tuple(out)
 
 
 def _render(env: jinja2.Environment, name: str, context: dict) -> str:
@@ -129,9 +173,11 @@ def inline_css(html: str) -> str:
     return css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(html)
 
 
-def to_json(digest: Digest) -> str:
+def to_json(digest: Digest, groups: Sequence[DigestSection] = ()) -> str:
     def when(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
+
+    section = {id(b): g.name for g in groups for b in g.briefs}
 
     return (
         json.dumps(
@@ -148,6 +194,7 @@ def to_json(digest: Digest) -> str:
                         "sentences": list(b.sentences),
                         "method": b.method,
                         "reading_minutes": b.reading_minutes,
+                        "section": section.get(id(b)),
                     }
                     for b in digest.briefs
                 ],

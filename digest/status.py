@@ -42,6 +42,7 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
         last = state.last_digest()
         deliveries = deliveries_of(state, last.id) if last else []
         earlier_failures = failed_before(state, last.id) if last else []
+        left_out = _left_out(state, last.id) if last else []
         pending = state.pending()
         slot_run = last_slot_run(state)
         staged = waiting(state)
@@ -64,6 +65,9 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
             lines.append(f"  {status:<10} {recipient} ({when})" + (f": {error}" if error else ""))
         for name, recipient, updated, error in earlier_failures:
             lines.append(f"  failed     {name} to {recipient} ({_fmt(updated, tz)}): {error}")
+        # What readers were not told: items the digest left out (failed sources: see Sources).
+        for name, source, reason in left_out:
+            lines.append(f"  left out   {name} ({source}): {reason}")
     if pending:
         lines.append(f"  pending    {', '.join(r.name for r in pending)} (finished on next run)")
     if slot_run:
@@ -91,6 +95,15 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
                 f" last success {_fmt(h.last_success, tz)}; last error: {h.last_error}"
             )
     return lines
+
+
+def _left_out(state: State, digest_id: int) -> list[tuple[str, str, str]]:
+    """(name, source, reason) of items the digest skipped; repeats are no problem, not listed."""
+    return state.db.execute(
+        "SELECT name, source, reason FROM articles WHERE digest_id = ? AND status = 'skipped'"
+        " AND uid NOT LIKE 'source:%' AND reason NOT LIKE 'already in %' ORDER BY rowid",
+        (digest_id,),
+    ).fetchall()
 
 
 def _fmt(value: datetime | str | None, tz: tzinfo) -> str:

@@ -235,3 +235,48 @@ def test_many_sources_validate_in_linear_time(tmp_path):
     config = parse_config({"sources": feeds}, base_dir=tmp_path)
     assert len(config.sources) == 50_000
     assert time.process_time() - started < 10
+
+
+def test_sections_name_existing_sources_each_once(tmp_path):
+    (tmp_path / "articles").mkdir()
+    sources = [folder(), folder(name="World wire")]
+    ok = parse_config(
+        {"sources": sources, "sections": [{"name": "World", "sources": ["World wire"]}]},
+        base_dir=tmp_path,
+    )
+    assert ok.sections[0].name == "World" and ok.sections[0].sources == ("World wire",)
+    found = problems(
+        tmp_path,
+        {
+            "sources": sources,
+            "sections": [
+                {"name": "World", "sources": ["World wire", "Wrld wire"]},
+                {"name": "Home", "sources": ["Local", "World wire"]},
+                {"name": "World", "sources": ["Sport"]},
+            ],
+        },
+    )
+    assert found == [
+        "sections[0].sources[1]: no source named 'Wrld wire'; did you mean 'World wire'?",
+        "sections[1].sources[1]: 'World wire' is already in section 'World'",
+        "sections[2].name: 'World' is used twice",
+        "sections[2].sources[0]: no source named 'Sport'; use a name from sources:",
+    ]
+    assert problems(tmp_path, {"sources": sources, "sections": [{"name": "X"}]}) == [
+        "sections[0].sources: required key is missing"
+    ]
+
+
+def test_email_admin_is_an_address_and_needs_a_sender(tmp_path):
+    (tmp_path / "articles").mkdir()
+    config = parse_config(
+        {"sources": [folder()], "email": {"from": "b@example.org", "admin": "Ops@Example.org"}},
+        base_dir=tmp_path,
+    )
+    assert config.email.admin == "Ops@example.org"
+    assert problems(tmp_path, {"sources": [folder()], "email": {"admin": "ops"}}) == [
+        "email.admin: 'ops' is not a valid email address: An email address must have an @-sign."
+    ]
+    assert problems(tmp_path, {"sources": [folder()], "email": {"admin": "ops@example.org"}}) == [
+        "email: email.admin is set but 'from' is missing; add from: you@example.org"
+    ]

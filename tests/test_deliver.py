@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import re
 import signal
 import sqlite3
 import ssl
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import trustme
+import yaml
 from helpers import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, REPO, add_article, write_config
 from mailserver import Mailboxes, closed_port, password_auth, smtp_server, wait_for
 
@@ -226,9 +228,12 @@ def test_send_test_uses_the_real_template_and_records_nothing(tmp_path):
 
     dave = box["dave@example.org"]
     assert len(dave) == 1
-    assert dave[0]["Subject"] == box[ALICE][0]["Subject"]
+    assert dave[0]["Subject"] == f"[TEST] {box[ALICE][0]['Subject']}"
     html = dave[0].get_body(("html",)).get_content()
-    assert html == box[ALICE][0].get_body(("html",)).get_content()
+    # The reader's HTML, with the test banner as the first thing in <body>.
+    banner = re.search(r"<div style=\"[^\"]*\">Test send of [^<]*</div>", html)
+    assert banner is not None
+    assert html.replace(banner.group(0), "") == box[ALICE][0].get_body(("html",)).get_content()
     assert "dave@example.org" not in deliveries(config)
 
 
@@ -310,23 +315,23 @@ def test_status_shows_who_got_the_last_digest(tmp_path):
 def test_a_stored_delivery_that_cannot_be_built_fails_alone(tmp_path, capsys, poison):
     # An older version let a line break into email.subject or a recipient's name and stored it
     # with the digest: every later run crashed in finish_interrupted and built nothing new.
-    port = free_port()
-    path = email_config(tmp_path, port, attempts=1)
-    config = load_config(path)
-    run_once(config, now=NOW)  # server down: the deliveries of digest 1 wait in the state
-    with sqlite3.connect(config.state) as db:
-        if poison == "subject":
-            db.execute("UPDATE digests SET subject = 'Morning Brief\nBcc: eve@example.org'")
-        else:
-            db.execute(
-                "UPDATE deliveries SET name = 'Bob\r\nBcc: eve@example.org' WHERE recipient = ?",
-                (BOB,),
-            )
-    add_second_article(tmp_path)
-    box = Mailboxes()
-    capsys.readouterr()
-    with smtp_server(box, port=port):
-        assert main(["run", "-c", str(path)]) == 0
+    with closed_port() as port:
+        path = email_config(tmp_path, port, attempts=1)
+        config = load_config(path)
+        run_once(config, now=NOW)  # server down: the deliveries of digest 1 wait in the state
+        with sqlite3.connect(config.state) as db:
+            if poison == "subject":
+                db.execute("UPDATE digests SET subject = 'Morning Brief\nBcc: eve@example.org'")
+            else:
+                db.execute(
+                    "UPDATE deliveries SET name = 'Bob\r\nBcc: eve@example.org' WHERE recipient = ?",
+                    (BOB,),
+                )
+        add_second_article(tmp_path)
+        box = Mailboxes()
+        capsys.readouterr()
+        with smtp_server(box, port=port):
+            assert main(["run", "-c", str(path)]) == 2  # partial: a delivery failed
     stderr = capsys.readouterr().err
 
     poisoned = EVERYONE if poison == "subject" else (BOB,)
@@ -447,3 +452,159 @@ def test_an_unreadable_reply_to_data_is_retried_in_the_same_run(tmp_path):
     assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
     assert deliveries(config)[ALICE] == ("sent", 2)
     assert box.connections == 2  # the confused connection was dropped, a new one opened
+
+
+# --- what readers see, and what only the operator sees ---------------------------------------
+
+ADMIN = "ops@example.org"
+BROKEN_FEED = "<?xml version='1.0'?><rss><channel><title>x</title><item><title>oops"
+
+
+def problem_config(tmp_path: Path, port: int, httpserver, **email) -> Config:
+    """Email on, one good folder source, a feed that is not XML and an empty file."""
+    httpserver.expect_request("/broken.xml").respond_with_data(
+        BROKEN_FEED, content_type="application/rss+xml"
+    )
+    path = email_config(tmp_path, port)
+    add_article(tmp_path / "articles", "empty.txt", "")
+    raw = yaml.safe_load(path.read_text())
+    raw["sources"].append(
+        {"name": "Wire", "type": "feed", "url": httpserver.url_for("/broken.xml")}
+    )
+    raw["email"] |= email
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return load_config(path)
+
+
+def parts(msg) -> tuple[str, str]:
+    return msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()
+
+
+def test_readers_never_see_the_operators_problems_the_admin_gets_one_report(tmp_path, httpserver):
+    box = Mailboxes()
+    with smtp_server(box) as server:
+        config = problem_config(tmp_path, server.port, httpserver, admin=ADMIN)
+        report = run_once(config, now=NOW)
+
+    reasons = sorted(s.reason for s in report.skipped)
+    assert len(reasons) == 2 and "not a valid RSS/Atom feed" in reasons[1]
+    for reader in EVERYONE:
+        (message,) = box[reader]
+        for part in parts(message):
+            assert "City council approves harbour flood barrier" in part
+            for words in ("empty.txt", "not a valid", "left out", "Wire"):
+                assert words not in part, (reader, words)
+    # The operator: one short plain-text report naming both problems, not a reader delivery.
+    (mail,) = box[ADMIN]
+    assert mail["Subject"] == "[Morning Brief] 2 problems in the run of Tue 24 Nov 07:00"
+    assert mail.get_content_type() == "text/plain"
+    body = mail.get_content()
+    assert "digest-2026-11-24 was built" in body
+    assert "- Wire: not a valid RSS/Atom feed" in body
+    assert "- empty.txt (Local): " in body
+    assert ADMIN not in deliveries(config)
+    # ... and the archive copy keeps the note, marked as the operator's.
+    archive = (config.output.dir / "digest-2026-11-24.html").read_text()
+    assert "For the operator: 2 items left out of this digest" in archive
+    assert "not a valid RSS/Atom feed" in archive
+    # ... and `digest status` names both.
+    from digest.status import status_lines
+
+    lines = status_lines(config, now=NOW)
+    assert "  left out   empty.txt (Local): empty file" in lines
+    assert any(line.startswith("  Wire: FAILING") and "not a valid" in line for line in lines)
+
+
+def test_the_admin_report_names_a_refused_reader(tmp_path, httpserver):
+    box = Mailboxes()
+    box.rcpt_replies[BOB] = ["550 5.1.1 No such user"]
+    with smtp_server(box) as server:
+        config = problem_config(tmp_path, server.port, httpserver, admin=ADMIN)
+        run_once(config, now=NOW)
+    (mail,) = box[ADMIN]
+    assert mail["Subject"].startswith("[Morning Brief] 3 problems")
+    assert f"- digest-2026-11-24 to {BOB} failed: " in mail.get_content()
+    assert "No such user" in mail.get_content()
+
+
+def test_a_run_without_problems_sends_no_report(tmp_path):
+    box = Mailboxes()
+    with smtp_server(box) as server:
+        path = email_config(tmp_path, server.port)
+        raw = yaml.safe_load(path.read_text())
+        raw["email"]["admin"] = ADMIN
+        path.write_text(yaml.safe_dump(raw, sort_keys=False))
+        run_once(load_config(path), now=NOW)
+    assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
+    assert box[ADMIN] == []
+
+
+def test_a_run_that_builds_nothing_still_reports_the_failed_source(tmp_path, httpserver):
+    box = Mailboxes()
+    with smtp_server(box) as server:
+        config = problem_config(tmp_path, server.port, httpserver, admin=ADMIN)
+        run_once(config, now=NOW)
+        run_once(config, now=NOW)  # nothing new; the feed is still broken
+    # The empty file was reported once (the first digest recorded it); the feed every run.
+    first, second = box[ADMIN]
+    assert second["Subject"] == "[Morning Brief] 1 problem in the run of Tue 24 Nov 07:00"
+    assert "No digest was built" in second.get_content()
+    assert "- Wire: not a valid RSS/Atom feed" in second.get_content()
+    assert "empty.txt" not in second.get_content()
+
+
+def test_a_refused_admin_report_is_logged_and_readers_still_get_theirs(
+    tmp_path, httpserver, caplog
+):
+    box = Mailboxes()
+    box.rcpt_replies[ADMIN].append("550 5.1.1 no such user")
+    with smtp_server(box) as server:
+        config = problem_config(tmp_path, server.port, httpserver, admin=ADMIN)
+        run_once(config, now=NOW)
+    assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
+    assert {s for s, _ in deliveries(config).values()} == {"sent"}
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any(e.startswith(f"Admin report to {ADMIN} not sent: ") for e in errors), errors
+
+
+# --- subjects, test sends, the text part ----------------------------------------------------
+
+
+def test_subject_date_reads_like_the_body_and_a_second_digest_of_the_day_is_numbered(tmp_path):
+    box = Mailboxes()
+    with smtp_server(box) as server:
+        config = load_config(email_config(tmp_path, server.port))
+        december = NOW.replace(month=12, day=1)
+        run_once(config, now=december)
+        add_second_article(tmp_path)
+        run_once(config, now=december.replace(hour=18))
+
+    first, second = box[ALICE]
+    assert first["Subject"] == "Morning Brief for Tuesday 1 December"
+    assert "Tuesday 1 December 2026" in parts(first)[0]
+    # Gmail threads messages with one subject: the second digest of a day must differ.
+    assert second["Subject"] == "Morning Brief for Tuesday 1 December (2)"
+
+
+def test_send_test_is_marked_as_a_test(tmp_path):
+    box = Mailboxes()
+    with smtp_server(box) as server:
+        path = email_config(tmp_path, server.port)
+        run_once(load_config(path), now=NOW)
+        assert main(["send-test", "--to", "dave@example.org", "-c", str(path)]) == 0
+
+    (test,) = box["dave@example.org"]
+    assert test["Subject"] == f"[TEST] {box[ALICE][0]['Subject']}"
+    text, html = parts(test)
+    assert text.startswith("[Test send of digest-2026-11-24: readers got this digest without")
+    assert "Test send of digest-2026-11-24" in html
+    assert "Test send" not in "".join(parts(box[ALICE][0]))
+
+
+def test_plain_text_part_has_the_unsubscribe_link(tmp_path):
+    box = Mailboxes()
+    with smtp_server(box) as server:
+        run_once(load_config(email_config(tmp_path, server.port)), now=NOW)
+    text, html = parts(box[ALICE][0])
+    assert "Unsubscribe: https://example.org/unsubscribe" in text
+    assert 'href="https://example.org/unsubscribe"' in html

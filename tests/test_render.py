@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
 from helpers import NOW
 
+from digest.config import Section
 from digest.errors import DigestError
-from digest.models import Article, Brief, Digest, Skipped
+from digest.mail import subject_for
+from digest.models import Article, Brief, Digest, Skipped, SubjectDate
 from digest.render import environment, render
 
 
@@ -71,12 +74,15 @@ def test_header_counts_articles_and_sources():
 def test_html_is_email_safe():
     html = rendered(digest_of(brief("A"))).html
     assert 'role="presentation"' in html and 'width="600"' in html and "<table" in html
-    assert 'name="viewport"' in html and 'name="color-scheme" content="light only"' in html
+    assert 'name="viewport"' in html and 'name="color-scheme" content="light dark"' in html
+    assert 'name="supported-color-schemes" content="light dark"' in html
     # CSS is inlined into style="" attributes; only @media rules remain in <style>.
-    assert 'class="item" style="padding: 16px 24px;' in html
+    assert 'class="item" id="story-1" style="padding: 16px 24px;' in html
     style = html.split("<style>", 1)[1].split("</style>", 1)[0]
     assert style.strip().startswith("@media")
-    # Every text colour is explicit, so dark-mode inversion cannot leave dark-on-dark text.
+    assert "@media (prefers-color-scheme: dark)" in style
+    # Every text colour is explicit, so Gmail's dark-mode inversion (it ignores the @media rule)
+    # cannot leave dark-on-dark text.
     assert "color: #1f2328" in html and 'bgcolor="#ffffff"' in html
 
 
@@ -135,6 +141,7 @@ def test_json_lists_items_for_other_tools():
         "sentences": ["First sentence & more.", "Second one."],
         "method": "default",
         "reading_minutes": 2,
+        "section": None,  # no sections configured
     }
 
 
@@ -162,3 +169,113 @@ def test_a_user_template_cannot_reach_python_internals(tmp_path):
     )
     with pytest.raises(DigestError, match=r"template digest\.txt\.j2: .*unsafe|access"):
         rendered(digest_of(brief("One")), env=environment(tmp_path))
+
+
+def dated(title: str, day: int, source: str = "Local", also_in: tuple[str, ...] = ()) -> Brief:
+    b = brief(title, source=source, url=f"https://example.org/{title.lower()}")
+    article = replace(b.article, published=datetime(2026, 11, day, 9, 0, tzinfo=NOW.tzinfo))
+    return replace(b, article=article, also_in=also_in)
+
+
+def order_in(text: str, *titles: str) -> list[str]:
+    return sorted(titles, key=text.index)
+
+
+def test_stories_carried_by_more_sources_come_first_then_the_newest():
+    out = rendered(
+        digest_of(
+            dated("Old", 20),
+            replace(
+                dated("Undated", 1), article=replace(dated("Undated", 1).article, published=None)
+            ),
+            dated("Newest", 23),
+            dated("Wire story", 21, also_in=("Courier", "Post")),
+            dated("Syndicated", 22, also_in=("Courier",)),
+        )
+    )
+    expected = ["Wire story", "Syndicated", "Newest", "Old", "Undated"]
+    body = out.html.split("</ul>", 1)[1]  # past the headlines list
+    assert order_in(body, *expected) == expected
+    assert [item["title"] for item in json.loads(out.json)["items"]] == expected
+
+
+def test_headlines_at_the_top_link_to_each_story():
+    out = rendered(digest_of(dated("Alpha", 22), dated("Beta", 23, source="Wire")))
+    html = out.html
+    toc = html.split("Today's headlines", 1)[1].split("</ul>", 1)[0]
+    assert toc.index('href="#story-1"') < toc.index("Beta") < toc.index('href="#story-2"')
+    assert toc.index("Alpha") > toc.index('href="#story-2"')
+    assert 'id="story-1"' in html and 'id="story-2"' in html
+    # Each story's own title links to the article.
+    assert '<a href="https://example.org/beta"' in html.split('id="story-1"', 1)[1]
+    assert "TODAY'S HEADLINES\n 1. Beta (Wire)\n 2. Alpha (Local)\n" in out.text
+    # One story needs no list of one.
+    assert "headlines" not in rendered(digest_of(dated("Alpha", 22))).html
+
+
+def test_sections_group_stories_and_unlisted_sources_go_last_under_more():
+    sections = [
+        Section(name="Tech", sources=("Gadgets",)),
+        Section(name="World", sources=("Wire", "Courier")),
+        Section(name="Empty", sources=("Nobody",)),
+    ]
+    out = rendered(
+        digest_of(
+            dated("Local one", 23),
+            dated("Wire one", 20, source="Wire"),
+            dated("Gadget one", 21, source="Gadgets"),
+            dated("Courier one", 22, source="Courier"),
+        ),
+        sections=sections,
+    )
+    body = out.html.split("Today's headlines", 1)[1].split("</td></tr>", 1)[1]
+    order = ["Tech", "Gadget one", "World", "Courier one", "Wire one", "More", "Local one"]
+    assert order_in(body, *order) == order
+    assert "Empty" not in out.html  # a section with no story today has no heading
+    assert [i["section"] for i in json.loads(out.json)["items"]] == [
+        "Tech",
+        "World",
+        "World",
+        "More",
+    ]
+    assert "\nWORLD\n" in out.text and "\nMORE\n" in out.text
+    # A headline names its source only where the section heading does not already say it.
+    assert " 1. Gadget one\n" in out.text and " 2. Courier one (Courier)\n" in out.text
+    # Numbering runs across sections, so each story keeps one anchor.
+    assert 'id="story-4"' in out.html and "4. Local one" in out.text
+
+
+def test_without_a_named_section_today_there_is_no_lone_more_heading():
+    out = rendered(
+        digest_of(dated("Alpha", 22), dated("Beta", 23)),
+        sections=[Section(name="Tech", sources=("Gadgets",))],
+    )
+    assert "More" not in out.html and "MORE" not in out.text
+
+
+def test_view_in_browser_only_where_the_digest_is_published():
+    link = "https://example.org/digests/digest-2026-11-24.html"
+    email = rendered(digest_of(dated("Alpha", 22)), archive_link=link)
+    assert f'<a href="{link}"' in email.html and "View in browser" in email.html
+    assert f"View in your browser: {link}" in email.text
+    assert "View in" not in rendered(digest_of(dated("Alpha", 22))).html
+
+
+def test_the_archive_copy_shows_problems_as_a_note_for_the_operator():
+    out = rendered(
+        digest_of(brief("A"), skipped=[Skipped("Wire", "source:Wire", "all items", "HTTP 404")])
+    )
+    note = out.html.split('class="operator"', 1)[1]
+    assert "For the operator: 1 item left out of this digest" in note
+    assert "all items (Wire): HTTP 404" in note
+    assert "For the operator (only in the archive copy" in out.text
+
+
+def test_subject_date_reads_like_the_digest_and_editions_are_numbered():
+    date = NOW.replace(month=12, day=1)
+    assert f"{SubjectDate(date)}" == "Tuesday 1 December"
+    assert f"{SubjectDate(date):%a %d %b}" == "Tue 01 Dec"  # a format spec is strftime
+    subject = subject_for("{title} for {date}", title="Brief", date=date, name="digest-2026-12-01")
+    assert subject == "Brief for Tuesday 1 December"
+    second = subject_for("{title}", title="Brief", date=date, name="digest-2026-12-01-2")
+    assert second == "Brief (2)"

@@ -71,20 +71,36 @@ def render(
     unsubscribe_url: str | None = None,
 ) -> RenderedDigest:
     """Render every format. `max_items` cuts the HTML/text at a whole item ("N more stories")."""
+    html, text = render_parts(
+        digest,
+        env=env,
+        max_items=max_items,
+        archive_link=archive_link,
+        unsubscribe_url=unsubscribe_url,
+    )
+    return RenderedDigest(name=name, subject=subject, html=html, text=text, json=to_json(digest))
+
+
+def render_parts(
+    digest: Digest,
+    *,
+    env: jinja2.Environment,
+    max_items: int | None = None,
+    archive_link: str | None = None,
+    unsubscribe_url: str | None = None,
+) -> tuple[str, str]:
+    """The HTML (CSS inlined) and the text, without the JSON: what an email is made of."""
     shown = digest.briefs if max_items is None else digest.briefs[:max_items]
     context = {
-        "digest": digest,
+        "digest": Digest(digest.title, digest.generated_at, shown, digest.skipped),
         "preheader": preheader(digest),
         "more_count": len(digest.briefs) - len(shown),
         "archive_link": archive_link,
         "unsubscribe_url": unsubscribe_url,
     }
-    context["digest"] = Digest(digest.title, digest.generated_at, shown, digest.skipped)
     html = _render(env, HTML_TEMPLATE, context)
     text = _render(env, TEXT_TEMPLATE, context)
-    return RenderedDigest(
-        name=name, subject=subject, html=inline_css(html), text=text, json=to_json(digest)
-    )
+    return inline_css(html), text
 
 
 def _render(env: jinja2.Environment, name: str, context: dict) -> str:

@@ -255,6 +255,12 @@ class Config(_Model):
     )
     email: Email = Email()
     fetch: Fetch = Fetch()
+    workers: int | None = Field(
+        None,
+        ge=1,
+        le=256,
+        description="Processes that clean and summarise articles: default all CPUs, 1 = none.",
+    )
     path: Path | None = Field(None, exclude=True, description="Where this config was read from.")
 
     @field_validator("timezone")

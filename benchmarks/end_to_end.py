@@ -1,20 +1,21 @@
 """`digest run` end to end over a folder of N distinct stories: speed, memory, time per stage.
 
-    python benchmarks/end_to_end.py [--sizes 1000 3000 10000] [--stages]
+    python benchmarks/end_to_end.py [--sizes 1000 3000 10000] [--workers 1 0] [--stages]
 
 For each N it writes N distinct article files into a temporary folder, then runs `digest run`
-on them in a fresh subprocess (cold start included, as a user or cron runs it) and prints wall
-time, CPU time (user + system of the child), articles per second, and peak RSS.
+on them in a fresh subprocess (cold start included, as a user or cron runs it), once per
+`--workers` value, and prints wall time, CPU time and peak RSS of the whole process tree (the
+run and its worker processes together, see TreeSampler; memory as PSS), and articles per second.
 
 The stories are real text from ../shared/data (override with DIGEST_DATA_DIR): BBC articles
 with their titles, CNN/DailyMail articles, GUM and EWT documents, and the gold bodies of both
-web page sets, about 2,600 in all. Past that, each further story is made of sentences from
+web page sets, about 2,100 in all. Past that, each further story is made of sentences from
 twenty different real articles, so no two stories share more than a sentence or two and none
 is a repeat or a near-copy of another (the digest must carry all N; the table says so).
 
---stages runs the same job once more in this process with each stage's entry point wrapped in
-a timer (collect, extract, summarise, signatures, repeats, duplicates, render, email, store,
-write), and prints the share of each: that is where the time goes, not a second measurement.
+--stages runs the same job once more in this process (workers: 1) with each stage's entry
+point wrapped in a timer (collect, extract+clean+sign, repeats, duplicates, summarise, render,
+email, write), and prints the share of each: where the time goes, not a second measurement.
 
 Skips with a message when the data folder is absent.
 """
@@ -24,10 +25,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -85,7 +86,7 @@ def mixed_stories(base: list[tuple[str, str]], count: int) -> list[tuple[str, st
     return out
 
 
-def write_folder(root: Path, stories: list[tuple[str, str]]) -> None:
+def write_folder(root: Path, stories: list[tuple[str, str]], workers: int = 0) -> None:
     folder = root / "articles"
     folder.mkdir(parents=True)
     for n, (title, body) in enumerate(stories):
@@ -95,48 +96,108 @@ def write_folder(root: Path, stories: list[tuple[str, str]]) -> None:
         "timezone: UTC\n"
         "sources: [{name: Local, type: folder, path: articles}]\n"
         "output: {dir: digests, formats: [html, txt, json]}\n"
-        "state: state/state.db\n",
+        "state: state/state.db\n" + (f"workers: {workers}\n" if workers else ""),
         encoding="utf-8",
     )
 
 
+class TreeSampler:
+    """CPU and memory of a process and every process it starts (the pool's workers are
+    children of multiprocessing's forkserver, so no rusage of ours ever counts them).
+
+    The child runs in its own session; every 0.1 s each process of that session is read from
+    /proc: its CPU so far (the last reading of each process is kept) and the sum of their
+    proportional set sizes (shared pages counted once; the peak sum is kept). A process's last
+    0.1 s can be missed, which is noise next to the seconds measured here.
+    """
+
+    TICK = os.sysconf("SC_CLK_TCK")
+    PAGE = os.sysconf("SC_PAGE_SIZE")
+
+    def __init__(self, session: int) -> None:
+        self.session = session
+        self.cpu: dict[int, float] = {}
+        self.peak_rss = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.done.wait(0.1):
+            self.sample()
+
+    def sample(self) -> None:
+        rss = 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                    fields = fh.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            # After the command name: state, ppid, pgrp, session, ... utime (12), stime (13),
+            # ..., rss (22), counted from the field after ")".
+            if int(fields[3]) != self.session:
+                continue
+            self.cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / self.TICK
+            rss += _pss(entry.name) or int(fields[21]) * self.PAGE
+        self.peak_rss = max(self.peak_rss, rss)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+
+
+def _pss(pid: str) -> int:
+    """Proportional set size: workers forked from one server share its pages, and RSS would
+    count those once per process."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def run_cli(root: Path) -> dict:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "digest", "run", "--config", str(root / "config.yaml")],
-        capture_output=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
         cwd=root,
         env={**os.environ, "PYTHONPATH": str(REPO)},
-        timeout=3600,
-        check=False,
+        start_new_session=True,
     )
+    sampler = TreeSampler(proc.pid)  # a new session's id is its leader's pid
+    _, stderr = proc.communicate(timeout=3600)
     wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sampler.stop()
     if proc.returncode not in (0, 2):
-        raise SystemExit(f"digest run failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+        raise SystemExit(f"digest run failed ({proc.returncode}):\n{stderr[-2000:]}")
     carried = 0
     for path in (root / "digests").glob("digest-*.json"):
         carried += len(json.loads(path.read_text(encoding="utf-8"))["items"])
     return {
         "wall": wall,
-        "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-        # ru_maxrss of children is the largest child so far (kB on Linux): each N is run in
-        # increasing order, so the figure is this run's unless a smaller run peaked higher.
-        "rss_mb": after.ru_maxrss / 1024,
+        "cpu": sum(sampler.cpu.values()),
+        "rss_mb": sampler.peak_rss / 2**20,
         "carried": carried,
     }
 
 
 STAGES = {
-    # (module, attribute): stage name. Wrapped where the pipeline looks them up.
+    # (module, attribute): stage name. Wrapped where the pipeline looks them up; the stages
+    # are timed with workers: 1, so the work is done where the timers are.
     ("digest.pipeline", "collect"): "collect",
-    ("digest.pipeline", "extract"): "extract+clean",
-    ("digest.pipeline", "summarize"): "summarise",
-    ("digest.pipeline", "signatures"): "signatures",
+    ("digest.pipeline", "extract_all"): "extract+clean+sign",
     ("digest.pipeline", "skip_repeats"): "repeats",
     ("digest.pipeline", "merge_duplicates"): "duplicates",
+    ("digest.pipeline", "summarise_all"): "summarise",
     ("digest.pipeline", "render"): "render",
     ("digest.pipeline", "render_email"): "email (fit to size)",
     ("digest.pipeline", "record_health"): "health",
@@ -177,6 +238,9 @@ def stage_times(root: Path) -> tuple[dict[str, float], float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000, 10000])
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 0], help="workers: values (0 = default)"
+    )
     parser.add_argument("--stages", action="store_true", help="also time each stage (largest N)")
     args = parser.parse_args()
     if not (DATA / "summ" / "bbc_dev.jsonl").is_file():
@@ -189,21 +253,22 @@ def main() -> None:
     emit(f"{len(base)} real stories; past that, stories mixed from 20 real articles' sentences")
     emit(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     emit()
-    emit("| N | state | wall s | CPU s | articles/s (wall) | peak RSS MB | carried |")
-    emit("|---|---|---|---|---|---|---|")
+    emit("| N | state | workers | wall s | CPU s | articles/s (wall) | peak RSS MB | carried |")
+    emit("|---|---|---|---|---|---|---|---|")
     for n in sorted(args.sizes):
-        with tempfile.TemporaryDirectory(prefix="digest-e2e-") as tmp:
-            root = Path(tmp)
-            write_folder(root, stories[:n])
-            r = run_cli(root)
+        for workers in args.workers:
+            with tempfile.TemporaryDirectory(prefix="digest-e2e-") as tmp:
+                root = Path(tmp)
+                write_folder(root, stories[:n], workers)
+                r = run_cli(root)
             emit(
-                f"| {n:,} | SQLite | {r['wall']:.1f} | {r['cpu']:.1f} | {n / r['wall']:.0f} |"
-                f" {r['rss_mb']:.0f} | {r['carried']:,} |"
+                f"| {n:,} | SQLite | {workers or f'all ({os.cpu_count()})'} | {r['wall']:.1f} |"
+                f" {r['cpu']:.1f} | {n / r['wall']:.0f} | {r['rss_mb']:.0f} | {r['carried']:,} |"
             )
     if args.stages:
         with tempfile.TemporaryDirectory(prefix="digest-e2e-") as tmp:
             root = Path(tmp)
-            write_folder(root, stories[:largest])
+            write_folder(root, stories[:largest], workers=1)
             spent, total = stage_times(root)
         emit()
         emit(f"Stages, N = {largest:,}, in process (total {total:.1f} s wall):")

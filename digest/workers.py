@@ -32,7 +32,10 @@ R = TypeVar("R")
 # imports the pipeline once (about 1 s of CPU), and one article takes a few milliseconds.
 # Measured with benchmarks/end_to_end.py (its --workers column).
 MIN_ITEMS_PER_WORKER = 100
-_PRELOAD = ["digest.pipeline"]
+# Imported once by the forkserver, so every worker shares them instead of importing its own
+# copy on first use (the pipeline imports these lazily, to keep the CLI's start-up quick). A
+# module that is not installed is skipped by the forkserver.
+_PRELOAD = ["digest.pipeline", "trafilatura", "blingfire", "numpy", "datasketch", "justext"]
 
 # Pools alive in this process, so `digest serve` can stop their workers when it must leave
 # in the middle of a run (see terminate_all).

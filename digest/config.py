@@ -313,6 +313,12 @@ class Config(_Model):
     sections: tuple[Section, ...] = ()
     email: Email = Email()
     fetch: Fetch = Fetch()
+    workers: int | None = Field(
+        None,
+        ge=1,
+        le=256,
+        description="Processes that clean and summarise articles: default all CPUs, 1 = none.",
+    )
     path: Path | None = Field(None, exclude=True, description="Where this config was read from.")
 
     _title = field_validator("title")(classmethod(lambda cls, v: _one_line(v)))

@@ -16,11 +16,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from digest.models import Article, Brief, Repeat, Sent
+from digest.models import Article, Repeat, Sent
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
@@ -74,39 +74,45 @@ def from_bytes(blob: bytes) -> LeanMinHash:
     return LeanMinHash.deserialize(blob, byteorder=_BYTE_ORDER)
 
 
-def signatures(briefs: Sequence[Brief]) -> dict[str, LeanMinHash]:
-    """Each brief's signature by article uid (a text without words has none). Made once per run:
+def signatures(articles: Sequence[Article]) -> dict[str, LeanMinHash]:
+    """Each article's signature by uid (a text without words has none). Made once per run:
     the same signature folds copies, finds repeats and is stored for later runs."""
     out = {}
-    for brief in briefs:
-        sig = signature(brief.article.text)
+    for article in articles:
+        sig = signature(article.text)
         if sig is not None:
-            out[brief.article.uid] = sig
+            out[article.uid] = sig
     return out
 
 
-def merge_duplicates(
-    briefs: Sequence[Brief], sigs: Mapping[str, LeanMinHash]
-) -> tuple[list[Brief], list[Article]]:
-    """Keep the first brief of each group of near-duplicates, in the given (config) order, with
-    the other copies' sources in `also_in`. `sigs` are the briefs' signatures (`signatures`).
-    Returns the kept briefs and the articles folded into them, which the caller must still
-    record as seen."""
-    if len(briefs) < 2:
-        return list(briefs), []
+@dataclass(frozen=True)
+class Folded:
+    """Near-duplicates folded: one article per story, and the copies left out."""
+
+    kept: list[Article]  # the first copy of each story, in the given (config) order
+    also_in: dict[str, tuple[str, ...]]  # kept uid -> the other sources that carried it
+    folded: list[Article]  # copies: seen, not shown (the caller records them)
+
+
+def merge_duplicates(articles: Sequence[Article], sigs: Mapping[str, LeanMinHash]) -> Folded:
+    """Keep the first article of each group of near-duplicates, in the given (config) order,
+    with the other copies' sources in `also_in`. `sigs` are the articles' signatures
+    (`signatures`). Done before summarising, so only stories that will be shown are summarised."""
+    if len(articles) < 2:
+        return Folded(list(articles), {}, [])
     from datasketch import MinHashLSH
 
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     hashes: dict[int, LeanMinHash] = {}
-    for i, brief in enumerate(briefs):
-        digest = sigs.get(brief.article.uid)
+    for i, article in enumerate(articles):
+        digest = sigs.get(article.uid)
         if digest is None:
             continue
         hashes[i] = digest
         lsh.insert(i, digest)
 
     # Union-find with the lowest index as the root, so the copy from the earliest source leads.
-    root = list(range(len(briefs)))
+    root = list(range(len(articles)))
 
     def find(i: int) -> int:
         while root[i] != i:
@@ -120,37 +126,37 @@ def merge_duplicates(
                 a, b = sorted((find(i), find(j)))
                 root[b] = a
 
-    kept: list[Brief] = []
-    folded: list[Article] = []
-    for i, brief in enumerate(briefs):
+    result = Folded([], {}, [])
+    for i, article in enumerate(articles):
         if find(i) != i:
-            folded.append(brief.article)
+            result.folded.append(article)
             continue
-        copies = [briefs[j] for j in range(i + 1, len(briefs)) if find(j) == i]
-        others = [c.article.source for c in copies if c.article.source != brief.article.source]
+        result.kept.append(article)
+        copies = [articles[j] for j in range(i + 1, len(articles)) if find(j) == i]
         if copies:
             logger.info(
                 "%r: %d near-identical %s folded in",
-                brief.article.title,
+                article.title,
                 len(copies),
                 "copy" if len(copies) == 1 else "copies",
             )
-        kept.append(replace(brief, also_in=tuple(dict.fromkeys([*brief.also_in, *others]))))
-    return kept, folded
+            others = (c.source for c in copies if c.source != article.source)
+            result.also_in[article.uid] = tuple(dict.fromkeys(others))
+    return result
 
 
 def find_repeats(
-    briefs: Sequence[Brief], sigs: Mapping[str, LeanMinHash], sent: Sequence[Sent]
-) -> tuple[list[Brief], list[Repeat]]:
-    """Split briefs into those to publish and repeats of a story already sent.
+    articles: Sequence[Article], sigs: Mapping[str, LeanMinHash], sent: Sequence[Sent]
+) -> tuple[list[Article], list[Repeat]]:
+    """Split articles into those to publish and repeats of a story already sent.
 
-    `sigs` are the briefs' signatures (`signatures`); `sent` are the signatures of the window's
-    digests (newest first). A brief whose text is a near-duplicate of one of them is a repeat of
-    the most similar one. The index is built per run over the window only: a few thousand
-    signatures take milliseconds.
+    `sigs` are the articles' signatures (`signatures`); `sent` are the signatures of the
+    window's digests (newest first). An article whose text is a near-duplicate of one of them
+    is a repeat of the most similar one. The index is built per run over the window only: a
+    few thousand signatures take milliseconds.
     """
-    if not briefs or not sent:
-        return list(briefs), []
+    if not articles or not sent:
+        return list(articles), []
     from datasketch import MinHashLSH
 
     current = signature("what a signature made now looks like")
@@ -165,15 +171,15 @@ def find_repeats(
         earlier[i] = sig
         lsh.insert(i, sig)
 
-    fresh: list[Brief] = []
+    fresh: list[Article] = []
     repeats: list[Repeat] = []
-    for brief in briefs:
-        sig = sigs.get(brief.article.uid)
+    for article in articles:
+        sig = sigs.get(article.uid)
         # LSH returns candidates; the estimate itself decides. Ties go to the newest digest.
         scored = [(sig.jaccard(earlier[i]), -i) for i in lsh.query(sig)] if sig else []
         best = max((s for s in scored if s[0] >= THRESHOLD), default=None)
         if best is None:
-            fresh.append(brief)
+            fresh.append(article)
         else:
-            repeats.append(Repeat(brief.article, sent[-best[1]]))
+            repeats.append(Repeat(article, sent[-best[1]]))
     return fresh, repeats

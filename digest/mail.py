@@ -35,6 +35,10 @@ MAX_HTML_BYTES = 100_000
 # Gmail drops a <style> block over 16 KB. Rules are inlined anyway; <style> keeps only @media.
 MAX_STYLE_BYTES = 16_000
 
+# Stories in the first render of a large digest (see render_email); a daily digest of up to
+# this many is rendered once.
+FIRST_TRY = 64
+
 _STYLE = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
 
 
@@ -62,50 +66,51 @@ def render_email(
     Readers never see the operator's problems: what was left out, and why, stays in the log,
     `digest status`, the archive copy and the admin report (deliver.report_problems).
     """
-    from digest.render import render
+    from digest.render import render_parts
 
     archive = archive_link(config, name)
     digest = replace(digest, skipped=())
 
     def attempt(max_items: int | None) -> EmailCopy:
-        rendered = render(
+        html, text = render_parts(
             digest,
-            name=name,
-            subject=subject,
             env=env,
             max_items=max_items,
             archive_link=archive,
             unsubscribe_url=config.email.unsubscribe_url,
             sections=config.sections,
         )
-        html = limit_style(rendered.html, name)
         shown = len(digest.briefs) if max_items is None else min(max_items, len(digest.briefs))
-        return EmailCopy(html, rendered.text, shown, len(digest.briefs))
+        return EmailCopy(limit_style(html, name), text, shown, len(digest.briefs))
 
-    full = attempt(None)
-    if sent_size(full.html) < max_html_bytes:
-        return full
-    # Size grows with the number of items, so the largest count that fits is found by
-    # bisection: about log2(n) renders instead of n.
-    low, high, best = 0, len(digest.briefs) - 1, None
-    while low <= high:
-        mid = (low + high) // 2
-        copy = attempt(mid)
-        if sent_size(copy.html) < max_html_bytes:
-            best, low = copy, mid + 1
-        else:
-            high = mid - 1
-    if best is None:  # not even the masthead fits: send it whole rather than send nothing
-        logger.warning(
-            "%s: email HTML is %d bytes even with no stories", name, sent_size(full.html)
-        )
-        return full
+    # Most digests fit whole: one render. A large one is measured from a small count up, so
+    # the renders are about the size that will be sent, not the whole digest's (3,000 stories
+    # take over a second to render, and a hundred or so fit).
+    total = len(digest.briefs)
+    fits: EmailCopy | None = None
+    count = min(total, FIRST_TRY)
+    while True:
+        copy = attempt(None if count >= total else count)
+        if sent_size(copy.html) >= max_html_bytes:
+            too_big = copy
+            break
+        if count >= total:
+            return copy
+        fits, count = copy, count * 4
+    if fits is None:
+        fits = attempt(0)
+        if sent_size(fits.html) >= max_html_bytes:  # not even the masthead fits: send it whole
+            whole = too_big if too_big.shown == total else attempt(None)
+            logger.warning(
+                "%s: email HTML is %d bytes even with no stories", name, sent_size(whole.html)
+            )
+            return whole
+    best = _largest_that_fits(attempt, fits, too_big, max_html_bytes)
     logger.info(
-        "%s: email shows %d of %d stories (full HTML %d KB > %d KB)%s",
+        "%s: email shows %d of %d stories (more would take its HTML over %d KB)%s",
         name,
         best.shown,
         best.total,
-        sent_size(full.html) // 1000,
         max_html_bytes // 1000,
         "" if archive else "; set output.archive_url to link the rest",
     )
@@ -123,6 +128,32 @@ def subject_for(template: str, *, title: str, date: datetime, name: str) -> str:
     subject = template.format(title=title, date=SubjectDate(date))
     edition = _EDITION.fullmatch(name)
     return f"{subject} ({edition[1]})" if edition else subject
+
+
+def _largest_that_fits(attempt, fits: EmailCopy, too_big: EmailCopy, limit: int) -> EmailCopy:
+    """The copy with the most stories whose HTML is under `limit`, given one that fits and one
+    that does not.
+
+    Size grows with the number of stories, nearly in proportion, so the next count to try is
+    read off the straight line between the two known sizes (interpolation search): two or
+    three renders of about the final size, where halving the range would render a dozen times,
+    the first ones with half of a large digest. Bisection takes over if the line keeps missing.
+    """
+    lo, lo_size = fits, sent_size(fits.html)
+    hi, hi_size = too_big, sent_size(too_big.html)
+    for step in range(64):  # bisection alone needs at most log2(stories) steps
+        if hi.shown - lo.shown <= 1:
+            break
+        if step < 4 and hi_size > lo_size:
+            guess = lo.shown + (limit - lo_size) * (hi.shown - lo.shown) // (hi_size - lo_size)
+        else:
+            guess = (lo.shown + hi.shown) // 2
+        copy = attempt(min(max(guess, lo.shown + 1), hi.shown - 1))
+        if sent_size(copy.html) < limit:
+            lo, lo_size = copy, sent_size(copy.html)
+        else:
+            hi, hi_size = copy, sent_size(copy.html)
+    return lo
 
 
 def archive_link(config: Config, name: str) -> str | None:

@@ -9,14 +9,22 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest.config import Config
-from digest.dedupe import REPEAT_WINDOW, find_repeats, merge_duplicates, signatures, to_bytes
+from digest.dedupe import (
+    REPEAT_WINDOW,
+    find_repeats,
+    from_bytes,
+    merge_duplicates,
+    signature,
+    to_bytes,
+)
 from digest.deliver import DeliveryReport, Outbox, recorder
 from digest.errors import ExtractionError
 from digest.extract import extract
@@ -41,6 +49,7 @@ from digest.state import (
     storage_errors,
 )
 from digest.summarise import summarize
+from digest.workers import Workers
 from digest.write import atomic_write, write_digest
 
 if TYPE_CHECKING:
@@ -154,15 +163,15 @@ class Gathered:
     briefs: tuple[Brief, ...]
     folded: tuple[Article, ...]  # near-duplicates folded into a brief: seen, not shown
     repeats: tuple[Repeat, ...]  # stories a recent digest carried: logged, recorded, not shown
-    signatures: Mapping[str, LeanMinHash]  # each brief's MinHash by uid, stored with the digest
+    signatures: Mapping[str, LeanMinHash]  # each article's MinHash by uid, stored with the digest
     skipped: tuple[Skipped, ...]  # bad items: shown once, then remembered
     failed_sources: tuple[Skipped, ...]  # whole sources: shown in every digest until fixed
     remote: RemoteState  # feed validators, kept only once the items they cover are stored
 
 
 def gather(config: Config, state: State, *, now: datetime) -> Gathered:
-    """Collect new items from every source, summarise each, leave out stories a recent digest
-    carried, fold near-duplicates."""
+    """Collect new items from every source, clean each, leave out stories a recent digest
+    carried, fold near-duplicates, and summarise the stories that are left."""
     remote = RemoteState(config.state)
     with Fetcher(config.fetch) as fetcher:
         collected = collect(config.sources, is_seen=state.is_seen, fetch=fetcher, remote=remote)
@@ -170,19 +179,27 @@ def gather(config: Config, state: State, *, now: datetime) -> Gathered:
     # read did not return (a feed that timed out now, or rotated them out).
     record_health(state, config.sources, collected, now=now)
     collected = merge_staged(state, collected)
-    briefs, failed = summarise_all(collected.items, config)
-    # Repeats first, each on its own: every copy of an old story is named in the log, and a
-    # new story is not lost by being folded into a copy of an old one.
-    sigs = signatures(briefs)
-    briefs, repeats = skip_repeats(briefs, sigs, state, now=now)
-    briefs, folded = merge_duplicates(briefs, sigs)
+    with Workers(config.workers) as workers:
+        articles, sigs, failed = extract_all(collected.items, workers)
+        # Repeats first, each on its own: every copy of an old story is named in the log, and
+        # a new story is not lost by being folded into a copy of an old one. Both before
+        # summarising, so only the stories that will be shown are summarised.
+        articles, repeats = skip_repeats(articles, sigs, state, now=now)
+        stories = merge_duplicates(articles, sigs)
+        briefs, unsummarised = summarise_all(
+            stories.kept,
+            config,
+            workers,
+            also_in=stories.also_in,
+            content_types={item.uid: item.content_type for item in collected.items},
+        )
     return Gathered(
         items=collected.items,
         briefs=tuple(briefs),
-        folded=tuple(folded),
+        folded=tuple(stories.folded),
         repeats=tuple(repeats),
         signatures=sigs,
-        skipped=collected.skipped + failed,
+        skipped=collected.skipped + failed + unsummarised,
         failed_sources=tuple(
             Skipped(name, f"source:{name}", "all items", reason)
             for name, reason in collected.failed_sources
@@ -192,18 +209,18 @@ def gather(config: Config, state: State, *, now: datetime) -> Gathered:
 
 
 def skip_repeats(
-    briefs: list[Brief], sigs: Mapping[str, LeanMinHash], state: State, *, now: datetime
-) -> tuple[list[Brief], list[Repeat]]:
+    articles: list[Article], sigs: Mapping[str, LeanMinHash], state: State, *, now: datetime
+) -> tuple[list[Article], list[Repeat]]:
     """Leave out stories a digest of the last REPEAT_WINDOW already carried, one log line each."""
     since = now - REPEAT_WINDOW
     state.prune_signatures(before=since)
-    if not briefs:
-        return briefs, []
+    if not articles:
+        return articles, []
     # An LSH index over the window's signatures, built per run: 3,000 take about 0.2 s.
-    briefs, repeats = find_repeats(briefs, sigs, state.recent_signatures(since))
+    articles, repeats = find_repeats(articles, sigs, state.recent_signatures(since))
     for r in repeats:
         logger.info('Left out "%s" (%s): %s', r.article.title, r.article.source, r.reason)
-    return briefs, repeats
+    return articles, repeats
 
 
 def store(
@@ -255,26 +272,48 @@ def render_all(
     return rendered, render_email(digest, name=name, subject=subject, env=env, config=config)
 
 
+def extract_all(
+    items: Sequence[SourceItem], workers: Workers
+) -> tuple[list[Article], dict[str, LeanMinHash], tuple[Skipped, ...]]:
+    """Clean every item (on every core) and sign its text; a bad item is skipped with its reason."""
+    articles: list[Article] = []
+    sigs: dict[str, LeanMinHash] = {}
+    skipped: list[Skipped] = []
+    # Results come back in the items' order, so the log and the digest read the same each run.
+    with progress("Cleaning", total=len(items), unit="article") as bar:
+        for item, (result, sig) in zip(items, workers.map(extract_one, items), strict=True):
+            bar.update()
+            if isinstance(result, Skipped):
+                logger.warning("Skipped %s (%s): %s", item.name, item.source, result.reason)
+                skipped.append(result)
+                continue
+            articles.append(result)
+            if sig is not None:
+                sigs[result.uid] = from_bytes(sig)
+    return articles, sigs, tuple(skipped)
+
+
 def summarise_all(
-    items: Iterable[SourceItem], config: Config
+    articles: Sequence[Article],
+    config: Config,
+    workers: Workers,
+    also_in: Mapping[str, tuple[str, ...]],
+    content_types: Mapping[str, str],
 ) -> tuple[list[Brief], tuple[Skipped, ...]]:
-    """Each item on its own: one bad article is skipped with its reason, the rest go on."""
-    items = list(items)
+    """Summarise each story (on every core); one that cannot be is skipped with its reason."""
+    task = partial(summarise_one, method=config.summary.method, sentences=config.summary.sentences)
     briefs: list[Brief] = []
     skipped: list[Skipped] = []
-    with progress("Summarising", total=len(items), unit="article") as bar:
-        for item in items:
-            try:
-                briefs.append(make_brief(item, config))
-            except ExtractionError as exc:
-                logger.warning("Skipped %s (%s): %s", item.name, item.source, exc)
-                skipped.append(Skipped(item.source, item.uid, item.name, str(exc)))
-            except Exception as exc:  # a bug on one article must not sink the whole digest
-                logger.exception("Skipped %s (%s): unexpected error", item.name, item.source)
-                skipped.append(
-                    Skipped(item.source, item.uid, item.name, f"internal error: {exc!r}")
-                )
+    with progress("Summarising", total=len(articles), unit="article") as bar:
+        for article, result in zip(articles, workers.map(task, articles), strict=True):
             bar.update()
+            if isinstance(result, Skipped):
+                logger.warning("Skipped %s (%s): %s", article.name, article.source, result.reason)
+                skipped.append(result)
+                continue
+            if logger.isEnabledFor(logging.DEBUG):
+                _log_brief(article, result, how=content_types.get(article.uid))
+            briefs.append(replace(result, also_in=also_in.get(article.uid, ())))
     return briefs, tuple(skipped)
 
 
@@ -286,35 +325,50 @@ _EXTRACTION_PATHS = {
 }
 
 
-def make_brief(item: SourceItem, config: Config) -> Brief:
-    article = extract(item)
-    sentences = summarize(
-        article.text,
-        sentences=config.summary.sentences,
-        method=config.summary.method,
-        title=article.title,
-    )
-    if not sentences:
-        raise ExtractionError("no sentences to summarise")
-    if logger.isEnabledFor(logging.DEBUG):
-        _log_brief(item, article, sentences, config.summary.method)
-    return Brief(article=article, sentences=tuple(sentences), method=config.summary.method)
+# The two tasks below run in worker processes: plain functions of picklable values, which
+# return a Skipped (with the reason) instead of raising, so one bad article stays one.
 
 
-def _log_brief(item: SourceItem, article: Article, chosen: list[str], method: str) -> None:
+def extract_one(item: SourceItem) -> tuple[Article | Skipped, bytes | None]:
+    """One item -> its Article and the MinHash signature of its text (as bytes)."""
+    try:
+        article = extract(item)
+    except ExtractionError as exc:
+        return Skipped(item.source, item.uid, item.name, str(exc)), None
+    except Exception as exc:  # a bug on one article must not sink the whole digest
+        logger.exception("Unexpected error extracting %s (%s)", item.name, item.source)
+        return Skipped(item.source, item.uid, item.name, f"internal error: {exc!r}"), None
+    sig = signature(article.text)
+    return article, (to_bytes(sig) if sig is not None else None)
+
+
+def summarise_one(article: Article, *, method: str, sentences: int) -> Brief | Skipped:
+    try:
+        chosen = summarize(article.text, sentences=sentences, method=method, title=article.title)
+        if not chosen:
+            raise ExtractionError("no sentences to summarise")
+    except ExtractionError as exc:
+        return Skipped(article.source, article.uid, article.name, str(exc))
+    except Exception as exc:  # a bug on one article must not sink the whole digest
+        logger.exception("Unexpected error summarising %s (%s)", article.name, article.source)
+        return Skipped(article.source, article.uid, article.name, f"internal error: {exc!r}")
+    return Brief(article=article, sentences=tuple(chosen), method=method)
+
+
+def _log_brief(article: Article, brief: Brief, *, how: str | None) -> None:
     """`--verbose`: where an item's brief came from, to tell a bad source from a bad pick."""
     paragraphs = [p for p in article.text.split("\n\n") if p.strip()]
     sentences = split_sentences(article.text)
-    positions = [sentences.index(s) + 1 for s in chosen if s in sentences]
+    positions = [sentences.index(s) + 1 for s in brief.sentences if s in sentences]
     logger.debug(
         '%s (%s): %s; "%s"; %d paragraphs kept, %d words; %s chose sentences %s of %d',
-        item.name,
-        item.source,
-        _EXTRACTION_PATHS.get(item.content_type, item.content_type),
+        article.name,
+        article.source,
+        _EXTRACTION_PATHS.get(how or "", how or "unknown"),
         article.title,
         len(paragraphs),
         article.word_count,
-        method,
+        brief.method,
         ", ".join(map(str, positions)) or "-",
         len(sentences),
     )

@@ -84,6 +84,32 @@ def render(
     browser"). Templates show `digest.skipped` to the operator: pass a digest without them for
     readers (mail.render_email does).
     """
+    html, text = render_parts(
+        digest,
+        env=env,
+        max_items=max_items,
+        archive_link=archive_link,
+        unsubscribe_url=unsubscribe_url,
+        sections=sections,
+    )
+    groups = arrange(digest.briefs, sections)
+    ordered = tuple(b for group in groups for b in group.briefs)
+    digest = Digest(digest.title, digest.generated_at, ordered, digest.skipped)
+    return RenderedDigest(
+        name=name, subject=subject, html=html, text=text, json=to_json(digest, groups)
+    )
+
+
+def render_parts(
+    digest: Digest,
+    *,
+    env: jinja2.Environment,
+    max_items: int | None = None,
+    archive_link: str | None = None,
+    unsubscribe_url: str | None = None,
+    sections: Sequence = (),
+) -> tuple[str, str]:
+    """The HTML (CSS inlined) and the text, without the JSON: what an email is made of."""
     groups = arrange(digest.briefs, sections)
     ordered = tuple(b for group in groups for b in group.briefs)
     shown = ordered if max_items is None else ordered[:max_items]
@@ -99,9 +125,7 @@ def render(
     }
     html = _render(env, HTML_TEMPLATE, context)
     text = _render(env, TEXT_TEMPLATE, context)
-    return RenderedDigest(
-        name=name, subject=subject, html=inline_css(html), text=text, json=to_json(digest, groups)
-    )
+    return inline_css(html), text
 
 
 def arrange(briefs: Sequence[Brief], sections: Sequence = ()) -> tuple[DigestSection, ...]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from digest import shutdown
+from digest import shutdown, workers
 from digest.config import Config
 from digest.errors import DigestError
 from digest.schedule import DIGEST_JOB, add_catch_up, build_scheduler
@@ -139,6 +139,8 @@ class Server:
             time.monotonic() - started,
         )
         shutdown.hold(timeout=-1)
+        # Worker processes of the abandoned run are mid-article: stop them with this process.
+        workers.terminate_all()
         lock.release()
         logging.shutdown()
         sys.stderr.flush()

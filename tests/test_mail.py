@@ -148,3 +148,28 @@ def test_message_id_is_stable_per_digest_and_recipient():
     assert a != make_message_id("digest-2026-11-24", "t", "bob@example.org", "x@example.org")
     assert a != make_message_id("digest-2026-11-24-2", "t", "alice@example.org", "x@example.org")
     assert a.startswith("<digest-2026-11-24.") and a.endswith("@example.org>")
+
+
+def test_the_cut_keeps_as_many_stories_as_fit(tmp_path):
+    # Stories of uneven length, so the size is not a straight line in their number.
+    from digest.render import render
+
+    config = make_config(tmp_path)
+    base = make_digest(300, sentences=3)
+    briefs = tuple(
+        Brief(b.article, (SENTENCE,) * (1 + i % 7), b.method) for i, b in enumerate(base.briefs)
+    )
+    digest = Digest("Morning Brief", NOW, briefs)
+
+    copy = render_email(digest, name="d", subject="s", env=environment(), config=config)
+
+    assert 0 < copy.shown < 300 and sent_size(copy.html) < MAX_HTML_BYTES
+    one_more = render(
+        digest,
+        name="d",
+        subject="s",
+        env=environment(),
+        max_items=copy.shown + 1,
+        unsubscribe_url=config.email.unsubscribe_url,
+    )
+    assert sent_size(limit_style(one_more.html)) >= MAX_HTML_BYTES  # the next would not fit

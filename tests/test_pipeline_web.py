@@ -10,7 +10,7 @@ from webdata import WIRE_BODY, page, rss, story
 
 from digest.config import load_config
 from digest.dedupe import merge_duplicates, signatures
-from digest.models import Article, Brief
+from digest.models import Article
 from digest.pipeline import run_once
 
 FEED_XML = "application/rss+xml"
@@ -74,19 +74,19 @@ def test_digest_with_folder_feeds_and_page_despite_a_broken_feed(
     assert [s.source for s in again.skipped] == ["Broken"]
 
 
-def brief(source: str, text: str) -> Brief:
-    article = Article(uid=source, source=source, name=source, title="t", text=text)
-    return Brief(article=article, sentences=("s",), method="lead")
+def article(source: str, text: str) -> Article:
+    return Article(uid=source, source=source, name=source, title="t", text=text)
 
 
 def test_different_stories_stay_apart_and_copies_merge_in_order() -> None:
     wire = "\n\n".join(WIRE_BODY)
     edited = "\n\n".join(["Agency report.", *WIRE_BODY[:-1], "More to follow."])
     other = HARBOUR_ARTICLE
-    briefs = [brief("A", other), brief("B", wire), brief("C", edited), brief("D", wire)]
-    kept, folded = merge_duplicates(briefs, signatures(briefs))
-    assert [(b.article.source, b.also_in) for b in kept] == [("A", ()), ("B", ("C", "D"))]
-    assert [a.source for a in folded] == ["C", "D"]
+    articles = [article("A", other), article("B", wire), article("C", edited), article("D", wire)]
+    stories = merge_duplicates(articles, signatures(articles))
+    assert [a.source for a in stories.kept] == ["A", "B"]
+    assert stories.also_in == {"B": ("C", "D")}
+    assert [a.source for a in stories.folded] == ["C", "D"]
 
 
 def test_script_links_from_a_feed_are_never_clickable(tmp_path: Path, httpserver) -> None:

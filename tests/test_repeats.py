@@ -27,7 +27,7 @@ from digest.dedupe import (
     signatures,
     to_bytes,
 )
-from digest.models import Article, Brief, Sent
+from digest.models import Article, Sent
 from digest.pipeline import run_once
 from digest.state import State
 
@@ -303,9 +303,8 @@ def test_a_digest_stored_but_not_written_still_makes_a_later_copy_a_repeat(tmp_p
     assert not report.wrote_digest and [r.name for r in report.repeats] == ["wire-copy.txt"]
 
 
-def brief(uid: str, text: str) -> Brief:
-    article = Article(uid=uid, source="S", name=uid, title=uid, text=text)
-    return Brief(article=article, sentences=("s",), method="lead")
+def article(uid: str, text: str) -> Article:
+    return Article(uid=uid, source="S", name=uid, title=uid, text=text)
 
 
 def test_find_repeats_names_the_most_similar_sent_story_and_ignores_foreign_signatures():
@@ -320,9 +319,9 @@ def test_find_repeats_names_the_most_similar_sent_story_and_ignores_foreign_sign
         Sent("u1", 2, "digest-2026-11-25", "Other", to_bytes(signature(Y))),
         Sent("u2", 1, "digest-2026-11-24", "Original", to_bytes(signature(body))),
     ]
-    briefs = [brief("copy", copy), brief("new", story(3))]
-    fresh, repeats = find_repeats(briefs, signatures(briefs), sent)
-    assert [b.article.uid for b in fresh] == ["new"]
+    articles = [article("copy", copy), article("new", story(3))]
+    fresh, repeats = find_repeats(articles, signatures(articles), sent)
+    assert [a.uid for a in fresh] == ["new"]
     assert [(r.article.uid, r.reason) for r in repeats] == [
         ("copy", 'already in digest-2026-11-24 as "Original"')
     ]

@@ -1,0 +1,164 @@
+"""Extracting, cleaning and summarising on every core: a process pool sized to the CPUs.
+
+`Workers.map(fn, items)` returns `fn(item)` for each item, in the items' order. The task
+functions isolate their own failures (they return a reason rather than raise), so one bad
+article stays one skipped article. Log lines from the workers travel over a queue to this
+process and are handled by the logger they were made for, so `--verbose` and the service log
+see them as if the work had been done here.
+
+Processes come from a forkserver, not a plain fork: `digest serve` has scheduler threads, and
+forking a threaded process can copy a lock held by another thread. The forkserver imports the
+pipeline once, and each worker is forked from it, so a worker starts in milliseconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Below this many items per worker, starting the pool costs more than it saves: the forkserver
+# imports the pipeline once (about 1 s of CPU), and one article takes a few milliseconds.
+# Measured with benchmarks/end_to_end.py (its --workers column).
+MIN_ITEMS_PER_WORKER = 100
+# Imported once by the forkserver, so every worker shares them instead of importing its own
+# copy on first use (the pipeline imports these lazily, to keep the CLI's start-up quick). A
+# module that is not installed is skipped by the forkserver.
+_PRELOAD = ["digest.pipeline", "trafilatura", "blingfire", "numpy", "datasketch", "justext"]
+
+# Pools alive in this process, so `digest serve` can stop their workers when it must leave
+# in the middle of a run (see terminate_all).
+_live: set[Workers] = set()
+_live_lock = threading.Lock()
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on (a container's or taskset's limit, not the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Workers:
+    """A process pool started on first use, or none at all when one process is enough."""
+
+    def __init__(
+        self, workers: int | None = None, *, min_items_per_worker: int | None = None
+    ) -> None:
+        self.size = workers or cpu_count()
+        self.min_items_per_worker = min_items_per_worker or MIN_ITEMS_PER_WORKER
+        self._pool: ProcessPoolExecutor | None = None
+        self._listener: logging.handlers.QueueListener | None = None
+        self._terminated = False
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        """`fn(item)` for each item, in order, each yielded as soon as it and those before it
+        are done (so progress can be shown as the work goes)."""
+        if self.size < 2 or len(items) < self.size * self.min_items_per_worker:
+            yield from map(fn, items)
+            return
+        done = 0
+        try:
+            pool = self._start()
+            # A few chunks per worker: large enough to keep pickling cheap, small enough that
+            # one slow chunk does not leave the other workers idle at the end.
+            chunk = max(1, len(items) // (self.size * 8))
+            for result in pool.map(fn, items, chunksize=chunk):
+                done += 1
+                yield result
+        except BrokenProcessPool as exc:
+            if self._terminated:
+                raise  # the process is shutting down: no work is finished here
+            # A worker was killed (out of memory, a signal). What it was doing is not lost:
+            # the rest is done here, one item at a time, each still isolated by `fn`.
+            logger.warning(
+                "A worker process died (%s); finishing %d items in this process",
+                exc,
+                len(items) - done,
+            )
+            self.close()
+            self.size = 1
+            yield from map(fn, items[done:])
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(_PRELOAD)
+            queue = context.Queue()
+            self._listener = logging.handlers.QueueListener(queue, _Redispatch())
+            self._listener.start()
+            level = logging.getLogger("digest").getEffectiveLevel()
+            self._pool = ProcessPoolExecutor(
+                self.size, mp_context=context, initializer=_init_worker, initargs=(queue, level)
+            )
+            with _live_lock:
+                _live.add(self)
+            logger.debug("Started %d worker processes", self.size)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+            with _live_lock:
+                _live.discard(self)
+        if self._listener is not None:
+            self._listener.stop()  # handles what is still queued, then returns
+            self._listener = None
+
+    def terminate(self) -> None:
+        """Stop the workers now, mid-task: for a process that is about to exit."""
+        pool = self._pool
+        if pool is None:
+            return
+        self._terminated = True
+        # ProcessPoolExecutor has no public way to kill its workers before Python 3.14.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def terminate_all() -> None:
+    """Kill every pool's workers: `digest serve` abandoning a run on shutdown calls this."""
+    with _live_lock:
+        pools = list(_live)
+    for pool in pools:
+        pool.terminate()
+
+
+class _Redispatch(logging.Handler):
+    """Hand a worker's record to the logger it was made for, here in the main process."""
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        target = logging.getLogger(record.name)
+        if target.isEnabledFor(record.levelno):
+            target.handle(record)
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:  # handle() does the work
+        pass
+
+
+def _init_worker(queue, level: int) -> None:
+    root = logging.getLogger("digest")
+    root.handlers[:] = [logging.handlers.QueueHandler(queue)]
+    root.setLevel(level)
+    root.propagate = False

@@ -1,0 +1,149 @@
+"""The process pool: same output as one process, in order, failures isolated, logs kept."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from functools import partial
+
+import pytest
+from stories import story
+
+from digest import workers
+from digest.models import SourceItem
+from digest.pipeline import extract_all
+from digest.workers import Workers
+
+log = logging.getLogger("digest.test_workers")
+
+
+def whoami(n: int) -> tuple[int, int]:
+    log.info("item %d done", n)
+    return n, os.getpid()
+
+
+def die_once_on(n: int, *, victim: int, main_pid: int) -> int:
+    # Kills its own worker process; run in the main process (the fallback), it just works.
+    if n == victim and os.getpid() != main_pid:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n * n
+
+
+def wait_for(path: str, n: int) -> int:
+    log.info("worker %d waiting", os.getpid())
+    threading.Event().wait(60)  # a task that only ends when its worker is killed
+    return n
+
+
+def items(count: int) -> list[SourceItem]:
+    out = []
+    for n in range(count):
+        title, _, body = story(n).partition("\n\n")
+        out.append(SourceItem("Local", f"uid{n}", f"{n}.txt", body, "text/plain", title=title))
+    # Nothing left after cleaning: skipped with its reason, in its place, the rest go on.
+    out.insert(
+        5, SourceItem("Local", "empty", "empty.txt", "Subscribe now!", "text/plain", title="T")
+    )
+    return out
+
+
+def test_tasks_run_in_other_processes_in_order_and_their_logs_reach_this_one(caplog):
+    with caplog.at_level(logging.INFO, logger="digest"), Workers(2, min_items_per_worker=1) as pool:
+        results = list(pool.map(whoami, list(range(40))))
+    assert [n for n, _ in results] == list(range(40))
+    pids = {pid for _, pid in results}
+    assert os.getpid() not in pids
+    lines = [r for r in caplog.records if r.name == "digest.test_workers"]
+    assert sorted(r.getMessage() for r in lines) == sorted(f"item {n} done" for n in range(40))
+    assert {r.process for r in lines} == pids
+
+
+def test_extracting_on_two_processes_gives_what_one_process_gives():
+    batch = items(24)
+    one = extract_all(batch, Workers(1))
+    with Workers(2, min_items_per_worker=1) as pool:
+        two = extract_all(batch, pool)
+    assert [a.uid for a in two[0]] == [a.uid for a in one[0]] == [f"uid{n}" for n in range(24)]
+    assert two[0] == one[0]
+    assert {u: s.hashvalues.tolist() for u, s in two[1].items()} == {
+        u: s.hashvalues.tolist() for u, s in one[1].items()
+    }
+    assert [(s.uid, s.reason) for s in two[2]] == [(s.uid, s.reason) for s in one[2]]
+    assert [s.uid for s in two[2]] == ["empty"]
+
+
+def test_a_killed_worker_loses_nothing(caplog):
+    task = partial(die_once_on, victim=7, main_pid=os.getpid())
+    with (
+        caplog.at_level(logging.WARNING, logger="digest"),
+        Workers(2, min_items_per_worker=1) as pool,
+    ):
+        assert list(pool.map(task, list(range(30)))) == [n * n for n in range(30)]
+    assert any("worker process died" in m for m in caplog.messages)
+
+
+def test_terminate_all_stops_the_workers_mid_task(caplog, tmp_path):
+    pool = Workers(2, min_items_per_worker=1)
+    outcome = []
+
+    def run():
+        try:
+            list(pool.map(partial(wait_for, str(tmp_path)), list(range(4))))
+        except Exception as exc:  # noqa: BLE001 - the test reads what map raised
+            outcome.append(exc)
+
+    started = threading.Event()
+
+    class Seen(logging.Handler):
+        def emit(self, record):
+            if "waiting" in record.getMessage():
+                started.set()
+
+    seen = Seen()
+    logging.getLogger("digest.test_workers").addHandler(seen)
+    try:
+        with caplog.at_level(logging.INFO, logger="digest"):
+            thread = threading.Thread(target=run)
+            thread.start()
+            assert started.wait(60), "no worker started its task"
+            processes = list(pool._pool._processes.values())
+            workers.terminate_all()
+            thread.join(60)
+    finally:
+        logging.getLogger("digest.test_workers").removeHandler(seen)
+    assert not thread.is_alive()
+    assert outcome and type(outcome[0]).__name__ == "BrokenProcessPool"
+    for process in processes:
+        process.join(30)
+        assert not process.is_alive()
+    pool.close()
+
+
+@pytest.mark.parametrize("size", [None, 1])
+def test_pool_size_defaults_to_the_cpus_this_process_may_use(size):
+    assert Workers(size).size == (size or len(os.sched_getaffinity(0)))
+
+
+def test_a_digest_made_on_two_processes_is_the_one_made_on_one(tmp_path, monkeypatch):
+    import json
+
+    from helpers import NOW, add_article, write_config
+
+    from digest.config import load_config
+    from digest.pipeline import run_once
+
+    monkeypatch.setattr(workers, "MIN_ITEMS_PER_WORKER", 1)  # a pool even for a few articles
+    made = {}
+    for size in (1, 2):
+        root = tmp_path / f"w{size}"
+        (root / "articles").mkdir(parents=True)
+        for n in range(12):
+            add_article(root / "articles", f"{n:02}.txt", story(n))
+        add_article(root / "articles", "copy.txt", story(3))  # folded into 03.txt's brief
+        config = load_config(write_config(root, workers=size))
+        report = run_once(config, now=NOW)
+        data = json.loads((config.output.dir / f"{report.digest_name}.json").read_text())
+        made[size] = [(i["title"], i["sentences"]) for i in data["items"]]
+    assert made[2] == made[1] and len(made[1]) == 12

@@ -120,7 +120,12 @@ class Server:
     def _shut_down(self, scheduler, lock: FileLock) -> int:
         started = time.monotonic()
         self.stopping.set()
-        scheduler.shutdown(wait=False)
+        # APScheduler 3 marks itself stopped before it takes its job-store lock, so a job being
+        # processed at that moment cannot remove itself and its thread dies with a
+        # JobLookupError traceback (seen with the one-off catch-up job). Processing holds that
+        # lock throughout, so taking it first lets the pass under way finish.
+        with scheduler._jobstores_lock:
+            scheduler.shutdown(wait=False)
         deadline = started + self.grace
         finished = False
         while not self.hurry.is_set() and time.monotonic() < deadline:

@@ -116,7 +116,13 @@ def send_one(
             _reset(conn)
             raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
         before_data()
-        code, reply = conn.data(data)
+        try:
+            code, reply = conn.data(data)
+        except smtplib.SMTPDataError:
+            raise
+        except smtplib.SMTPResponseException as exc:
+            # smtplib could not read the reply at all ("Line too long."): an unknown outcome.
+            raise smtplib.SMTPDataError(-1, exc.smtp_error) from None
         if not 200 <= code < 300:
             raise smtplib.SMTPDataError(code, reply)
     except smtplib.SMTPDataError as exc:

@@ -219,13 +219,18 @@ def exclusive_run(state_path: Path, *, wait: float = RUN_LOCK_WAIT) -> Iterator[
     lock = FileLock(f"{state_path}.run.lock", timeout=wait)
     try:
         Path(state_path).parent.mkdir(parents=True, exist_ok=True)
-        with lock:
-            yield
+        lock.acquire()
     except Timeout:
         raise DigestError(
             f"another digest run on {state_path} has not finished after {wait:.0f}s",
             hint="wait for it, or check for a stuck `digest run` process",
         ) from None
+    except OSError as exc:  # the lock file beside the state cannot be made: full disk, say
+        raise state_error(Path(state_path), exc) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class State:

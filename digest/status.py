@@ -15,7 +15,7 @@ from digest.deliver import deliveries_of, failed_before
 from digest.health import read_health
 from digest.schedule import last_slot_run, next_run
 from digest.staging import waiting
-from digest.state import State
+from digest.state import State, digests_on_disk
 from digest.triggers import collect_trigger, cron_trigger
 
 
@@ -47,7 +47,13 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
         slot_run = last_slot_run(state)
         staged = waiting(state)
         health = read_health(state)
+        lost = state.holds_nothing() and digests_on_disk(config.output.dir)
 
+    if lost:
+        lines.append(
+            f"State        {config.state} holds nothing, but {config.output.dir} holds"
+            f" {len(lost)} digests: runs refuse to start (README: A lost or damaged state)"
+        )
     if last is None:
         lines.append("Last digest  none yet")
     else:

@@ -422,7 +422,11 @@ def test_a_server_echoing_the_auth_data_never_leaks_the_password(
         assert not any(echoed[i : i + 8] in text for i in range(len(echoed) - 8))
 
 
-@pytest.mark.parametrize("reply", ["2x0 Queued, maybe", "Message received"])
+@pytest.mark.parametrize(
+    "reply",
+    ["2x0 Queued, maybe", "Message received", "250 " + "x" * 9000],
+    ids=["2x0", "no-code", "too-long-for-smtplib"],
+)
 def test_an_unreadable_reply_to_data_is_retried_not_failed(tmp_path, caplog, reply):
     # The server may have the message: like a lost connection, the outcome is unknown, so it is
     # tried again (same Message-ID; README "Delivery"), never recorded as refused for good.

@@ -85,6 +85,8 @@ def test_a_lost_state_is_refused_until_new_state_is_asked_for(tmp_path, capsys, 
 
         code, stderr = run(path, capsys)  # refused again: the refusal left no state behind
         assert code == 1 and "--new-state" in one_error(stderr)
+        assert main(["status", "-c", str(path)]) == 0
+        assert f"{config.state} holds nothing, but " in capsys.readouterr().out
 
         code, stderr = run(path, capsys, "--new-state")
         assert code == 0, stderr

@@ -60,7 +60,9 @@ _PRIVATE_HINT = (
     "set fetch.allow_private_links: true if you trust your sources"
 )
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+_CHARSET_PARAM = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.IGNORECASE)
+# `[^<>]`, not `[^>]`: the tag ends before the next "<", so no "<meta" rescans the rest.
+_META_CHARSET = re.compile(rb"""<meta[^<>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 
 
 class FetchError(SourceError):
@@ -274,7 +276,7 @@ class Fetcher:
             raise FetchError(f"HTTP {status} {r.reason_phrase}: {url}", url=url, status=status)
         body = b"" if status == 304 else self._body(url, r)
         media, _, params = r.headers.get("content-type", "").partition(";")
-        charset = re.search(r"charset\s*=\s*\"?([\w.:-]+)", params, re.IGNORECASE)
+        charset = _CHARSET_PARAM.search(params)
         return Response(
             url=url,
             status=status,

@@ -37,7 +37,9 @@ _TEASER_END = re.compile(
     r"\(more…?\))\W*$",
     re.IGNORECASE,
 )
-_TAG = re.compile(r"<[^>]+>")
+# A tag ends before the next "<": `<[^>]+>` rescanned to the end from every "<" (issue 11).
+_TAG = re.compile(r"<[^<>]+>")
+_BLANK_LINE = re.compile(r"\n\s*\n")
 
 
 def read(
@@ -146,7 +148,7 @@ def as_html(content: str, is_html: bool, *, title: str | None, published: dateti
     """Feed content as a small HTML page, so it is extracted like any other page. The date goes
     in as article metadata so the extractor keeps the feed's date instead of guessing one."""
     if not is_html:
-        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", content) if p.strip()]
+        paragraphs = [p.strip() for p in _BLANK_LINE.split(content) if p.strip()]
         content = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     date = (
         f'<meta property="article:published_time" content="{published.isoformat()}">'

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from digest.errors import SourceError
-from digest.fetch import FEED_ACCEPT, Fetcher, FetchError, Gone
+from digest.fetch import FEED_ACCEPT, BudgetSpent, Fetcher, FetchError, Gone
 from digest.models import Skipped, SourceItem
 from digest.sources.page import fetch_article, normalize_link
 from digest.sources.remote import RemoteState
@@ -176,6 +176,9 @@ def _full_text(item: SourceItem, fetch: Fetcher, *, feed_url: str) -> SourceItem
             published=item.published,
             linked_from=feed_url,
         )
+    except BudgetSpent as exc:  # the fetcher logged the one line that explains these
+        logger.debug("%s: using the feed's summary of %s: %s", item.source, item.name, exc)
+        return item
     except SourceError as exc:
         logger.warning("%s: using the feed's summary of %s: %s", item.source, item.name, exc)
         return item

@@ -30,7 +30,9 @@ STOPWORDS = frozenset(
 )
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-URL = re.compile(r"(?:https?://|www\.)\S+|\b\S+@\S+\.\w{2,}\b", re.IGNORECASE)
+# The address part is bounded by the lengths RFC 5321 allows (local part 64, domain 255, label
+# 63): unbounded `\S+@\S+` tried every split of every token, cubic on "a@a@a@..." (issue 11).
+URL = re.compile(r"(?:https?://|www\.)\S+|\b[^\s@]{1,64}@[^\s@]{1,255}\.\w{2,63}\b", re.IGNORECASE)
 # A paragraph "reads as a sentence" if it ends like one (closing quotes/brackets allowed).
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 # A numbered list item ("1. ", "2) "), as under a "Most read" label.
@@ -141,8 +143,13 @@ _NAV = "|".join(
 CUE = re.compile(rf"\b(?:{_SUBSCRIBE}|{_SOCIAL}|{_LEGAL}|{_ADS}|{_NAV})\b", re.IGNORECASE)
 
 # A cookie notice is long grammatical prose, so it needs its own pair cue: cookie + consent words.
+# Linear on purpose (issue 11): `cookie.*consent` rescanned to the end from every "cookie", so
+# "cookie " * 50,000 took minutes. Here only the FIRST cookie word is tried (anchored at \A; a
+# lookahead is never re-entered once it matched, so `(?=(...))\1` is an atomic group that also
+# works before Python 3.11), and one backward scan looks for a consent word after it. Same
+# matches as before: if a consent word follows any cookie word, it follows the first one.
 COOKIE_NOTICE = re.compile(
-    r"\bcookies?\b.*\b(?:consent|accept|browsing|privacy|experience|"
+    r"\A(?=(.*?\bcookies?\b))\1.*\b(?:consent|accept|browsing|privacy|experience|"
     r"our\s+(?:site|website)|personali[sz]e)\b",
     re.IGNORECASE | re.DOTALL,
 )

@@ -285,10 +285,17 @@ class Section(_Model):
 
 
 class Fetch(_Model):
-    timeout: float = Field(20, gt=0, description="Seconds per request.")
+    timeout: float = Field(
+        20, gt=0, description="Seconds per request: connect, headers and body, redirects too."
+    )
     max_bytes: int = Field(5_000_000, gt=0, description="Larger responses are cut off and skipped.")
     user_agent: str = USER_AGENT
     per_host_concurrency: int = Field(2, ge=1, le=16)
+    run_budget: float = Field(
+        180,
+        gt=0,
+        description="Seconds of fetching for a whole run; then pages fall back to the feed's text.",
+    )
     allow_private_links: bool = Field(
         False,
         description="Let links in feeds, and redirects, lead to private and loopback addresses.",

@@ -2,7 +2,8 @@
 
 HTML goes through trafilatura (chosen for its published accuracy on article extraction and
 measured in benchmarks/extraction.py); plain text and Markdown go through our boilerplate
-filter in digest.clean, because no library cleans text that has already lost its markup.
+filter in digest.clean, because no library cleans text that has already lost its markup
+(Markdown is first reduced to its prose paragraphs by a real parser, digest.markdown).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
 
+from digest import markdown
 from digest.clean import clean_paragraphs, clean_text
 from digest.errors import ExtractionError
 from digest.links import web_link
@@ -21,17 +23,11 @@ from digest.sources.folder import TITLE_MAX_CHARS
 
 logger = logging.getLogger(__name__)
 
-# Markdown markup that would otherwise reach a brief verbatim. Only inline syntax is touched:
-# a Markdown file is prose first, and its paragraphs are already separated by blank lines.
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
 # Sentence-final punctuation (Latin and CJK), then any closing quotes or brackets.
 _ENDS_SENTENCE = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
 # Headings, datelines, labels and standfirsts are short; an unpunctuated paragraph at least this
 # long is kept as prose.
 LABEL_MAX_WORDS = 40
-_MD_LINE_MARK = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+(?=\S))", re.MULTILINE)
 
 
 def extract(item: SourceItem) -> Article:
@@ -40,7 +36,7 @@ def extract(item: SourceItem) -> Article:
     if item.content_type == "text/html":
         title, text, published, author = _from_html(item)
     else:
-        body = _strip_markdown(item.body) if item.content_type == "text/markdown" else item.body
+        body = markdown.to_text(item.body) if item.content_type == "text/markdown" else item.body
         published = item.published
         if item.title:
             title, text = item.title, clean_text(body, title=item.title)
@@ -134,10 +130,3 @@ def _prose(doc, title: str | None) -> list[str]:
 
 def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
-
-
-def _strip_markdown(text: str) -> str:
-    text = _MD_IMAGE.sub("", text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MD_LINE_MARK.sub("", text)
-    return _MD_EMPHASIS.sub(r"\2", text)

@@ -12,7 +12,16 @@ on the LAN. So every hop of every GET, redirects included, is refused when its h
 an address that is not public (loopback, private, link-local, multicast, unspecified, reserved,
 shared) -- unless it is the host of the trusted config URL the request started from (a feed on
 an intranet host may link to its own pages), or fetch.allow_private_links is on. The check runs
-before connecting, on every address the name resolves to.
+inside the connection itself (_GuardedBackend, an httpcore network backend): the name is
+resolved once, every address it resolves to is judged, and the socket connects to one of those
+judged addresses, so a DNS answer that changes between check and connect (DNS rebinding) cannot
+lead us elsewhere. IPv6 addresses that wrap an IPv4 one (mapped, 6to4, NAT64) are judged by it.
+
+Time is bounded twice. Each request (connect, headers, body, and every redirect hop) has one
+deadline, `timeout` seconds after it starts: the network backend gives every socket operation
+only what is left of it, so a server trickling its headers a byte at a time cannot stretch it.
+And a whole run has `run_budget` seconds of fetching: after that no request starts and those in
+flight are cut, so 20 teaser links to a dead host cost the budget, not 20 timeouts.
 
 Failures raise FetchError (a SourceError) with a one-line reason that names the URL; the caller
 decides whether it fails one item or a whole source. 410 Gone raises its own subclass, because
@@ -23,6 +32,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import re
 import socket
 import threading
@@ -33,6 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from digest.config import Fetch
@@ -60,7 +71,9 @@ _PRIVATE_HINT = (
     "set fetch.allow_private_links: true if you trust your sources"
 )
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+_CHARSET_PARAM = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.IGNORECASE)
+# `[^<>]`, not `[^>]`: the tag ends before the next "<", so no "<meta" rescans the rest.
+_META_CHARSET = re.compile(rb"""<meta[^<>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 
 
 class FetchError(SourceError):
@@ -74,6 +87,10 @@ class FetchError(SourceError):
 
 class Gone(FetchError):
     """HTTP 410: the publisher says the URL is gone for good."""
+
+
+class BudgetSpent(FetchError):
+    """fetch.run_budget ran out: the URL was not fetched (or not finished) in this run."""
 
 
 @dataclass(frozen=True)
@@ -123,8 +140,10 @@ def check_scheme(url: str) -> None:
 def address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     """What makes `address` off-limits to links from content ("loopback", "private", ...), or
     None when it is a public address."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped  # ::ffff:127.0.0.1 reaches 127.0.0.1
+    if isinstance(address, ipaddress.IPv6Address):
+        wrapped = _wrapped_ipv4(address)
+        if wrapped is not None:
+            address = wrapped  # ::ffff:127.0.0.1, 2002:7f00:1:: and 64:ff9b::7f00:1 reach 127.0.0.1
     for kind in _ADDRESS_KINDS:
         if getattr(address, f"is_{kind}"):
             return kind.replace("_", "-")
@@ -133,12 +152,37 @@ def address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str 
     return None if address.is_global else "non-public"
 
 
+# Prefixes whose last 32 bits are an IPv4 address that a gateway forwards to: NAT64's well-known
+# prefix (RFC 6052) and its local-use one (RFC 8215). 6to4 (2002::/16) is ipaddress's sixtofour.
+# Teredo (2001::/32) is left to ipaddress, which already counts all of 2001::/23 as not global.
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
+def _wrapped_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped or address.sixtofour:
+        return address.ipv4_mapped or address.sixtofour
+    if any(address in net for net in _NAT64):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def resolve(host: str, port: int | None = None) -> list[str]:
+    """The addresses `host` resolves to, in the resolver's order, without repeats. Literal IPs
+    in any form the OS accepts ("127.1", "2130706433") come back as the OS reads them. Raises
+    OSError when the name does not resolve."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(sockaddr[0] for *_, sockaddr in infos))
+
+
 def private_address(host: str) -> tuple[str, str] | None:
     """(kind, address) for the first address `host` resolves to that is not public; None when
-    every one is public. Literal IPs in any form the OS accepts ("127.1", "2130706433") are
-    classified as the OS reads them. Raises OSError when the name does not resolve."""
-    for *_, sockaddr in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM):
-        address = ipaddress.ip_address(sockaddr[0])
+    every one is public. Raises OSError when the name does not resolve."""
+    return _first_private(resolve(host))
+
+
+def _first_private(addresses: list[str]) -> tuple[str, str] | None:
+    for text in addresses:
+        address = ipaddress.ip_address(text.partition("%")[0])  # drop an IPv6 scope id
         kind = address_kind(address)
         if kind:
             return kind, str(address)
@@ -153,17 +197,129 @@ def _host(url: str) -> str:
         raise FetchError(f"cannot fetch {url}: {exc}", url=url) from None
 
 
+class _Guard(threading.local):
+    """What the request running in this thread may connect to, and until when. Fetcher.get sets
+    it for each hop; httpx's sync client connects and reads in the calling thread."""
+
+    deadline: float = math.inf
+    judge: bool = True  # refuse non-public addresses (off for the trusted host)
+    url: str = ""
+    redirected_from: str | None = None
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write gets only what is left of the request's deadline
+    (httpx's own timeouts are per operation: a byte a second would never trip them)."""
+
+    def __init__(self, stream: httpcore.NetworkStream, guard: _Guard) -> None:
+        self._stream = stream
+        self._guard = guard
+
+    def _left(self, timeout: float | None, error: type[Exception]) -> float:
+        left = self._guard.deadline - time.monotonic()
+        if left <= 0:
+            raise error("the request's deadline has passed")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None) -> _DeadlineStream:
+        left = self._left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self._stream.start_tls(ssl_context, server_hostname, left), self._guard
+        )
+
+    def get_extra_info(self, info: str):
+        return self._stream.get_extra_info(info)
+
+
+class _GuardedBackend(httpcore.NetworkBackend):
+    """httpcore's socket backend, except that a host name is resolved here, once: its addresses
+    are judged (see the module docstring) and the socket connects to one of the judged ones.
+    TLS still verifies the certificate against the host name (httpcore passes it as SNI)."""
+
+    def __init__(self, guard: _Guard) -> None:
+        self._guard = guard
+        self._sockets = httpcore.SyncBackend()
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        guard = self._guard
+        url = guard.url
+        try:
+            addresses = resolve(host, port)
+        except (OSError, UnicodeError) as exc:  # socket.gaierror; a label too long for IDNA
+            raise FetchError(
+                f"cannot fetch {url}: cannot resolve {host} ({exc})", url=url
+            ) from None
+        found = _first_private(addresses) if guard.judge else None
+        if found:
+            kind, address = found
+            what = (
+                f"redirect from {guard.redirected_from} to" if guard.redirected_from else "link to"
+            )
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise FetchError(
+                f"refused {what} {url}: it points to {article} {kind} address {address}",
+                url=url,
+                hint=_PRIVATE_HINT,
+            )
+        error: Exception | None = None
+        for address in addresses:  # as socket.create_connection does, but only judged ones
+            left = guard.deadline - time.monotonic()
+            if left <= 0:
+                raise httpcore.ConnectTimeout("the request's deadline has passed")
+            wait = left if timeout is None else min(timeout, left)
+            try:
+                stream = self._sockets.connect_tcp(
+                    address, port, wait, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+                continue
+            return _DeadlineStream(stream, guard)
+        raise error or httpcore.ConnectError(f"{host} has no address")
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        raise httpcore.ConnectError("unix sockets are not used")
+
+    def sleep(self, seconds: float) -> None:
+        self._sockets.sleep(seconds)
+
+
 class Fetcher:
     """One HTTP client for a run; thread-safe. Use as a context manager, or call close()."""
 
     def __init__(self, config: Fetch | None = None) -> None:
         self.config = config or Fetch()
+        self._guard = _Guard()
+        transport = httpx.HTTPTransport()
+        # httpx has no argument for a network backend (encode/httpx#3749 proposes one), so the
+        # transport gets an httpcore pool built with ours; httpcore documents the backend API
+        # for custom DNS handling. No keep-alive: every request opens its own connection, so
+        # every connection's address is judged for the request that uses it (a connection a
+        # trusted request opened to an intranet host is never reused by an untrusted link).
+        transport._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=MAX_CONNECTIONS,
+            max_keepalive_connections=0,
+            network_backend=_GuardedBackend(self._guard),
+        )
         self._client = httpx.Client(
+            transport=transport,
             timeout=httpx.Timeout(self.config.timeout),
             headers={"User-Agent": self.config.user_agent, "Accept-Encoding": "gzip, deflate"},
             follow_redirects=False,  # followed by hand below, to check every hop's scheme
-            limits=httpx.Limits(max_connections=MAX_CONNECTIONS),
         )
+        self._budget_end = time.monotonic() + self.config.run_budget
+        self._budget_logged = False
+        self._budget_lock = threading.Lock()
         self._all = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._hosts: defaultdict[str, threading.BoundedSemaphore] = defaultdict(
             lambda: threading.BoundedSemaphore(self.config.per_host_concurrency)
@@ -201,17 +357,30 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         current, previous = url, None
+        deadline = None  # one for the whole request, redirects included; starts with its slot
         for _hop in range(MAX_REDIRECTS + 1):
             check_scheme(current)
             try:
-                self._check_address(current, redirected_from=previous, trusted_host=trusted_host)
-                with self._slot(current), self._client.stream("GET", current, headers=headers) as r:
-                    if r.status_code in _REDIRECTS and "location" in r.headers:
-                        previous, current = current, urljoin(current, r.headers["location"])
-                        logger.debug("%s redirects to %s", url, current)
-                        continue
-                    return self._read(current, r)
+                with self._slot(current):
+                    if time.monotonic() >= self._budget_end:
+                        raise self._budget_spent(current)
+                    if deadline is None:
+                        deadline = time.monotonic() + self.config.timeout
+                    guard = self._guard
+                    guard.url, guard.redirected_from = current, previous
+                    guard.judge = not (
+                        self.config.allow_private_links or _host(current) == trusted_host
+                    )
+                    guard.deadline = min(deadline, self._budget_end)
+                    with self._client.stream("GET", current, headers=headers) as r:
+                        if r.status_code in _REDIRECTS and "location" in r.headers:
+                            previous, current = current, urljoin(current, r.headers["location"])
+                            logger.debug("%s redirects to %s", url, current)
+                            continue
+                        return self._read(current, r)
             except httpx.TimeoutException:
+                if time.monotonic() >= self._budget_end:
+                    raise self._budget_spent(current) from None
                 raise FetchError(
                     f"timed out after {self.config.timeout:g}s: {current}",
                     url=current,
@@ -220,32 +389,30 @@ class Fetcher:
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 reason = str(exc) or type(exc).__name__
                 raise FetchError(f"cannot fetch {current}: {reason}", url=current) from None
+            finally:
+                self._guard.deadline, self._guard.judge = math.inf, True
         raise FetchError(
             f"too many redirects (more than {MAX_REDIRECTS}) from {url}",
             url=url,
             hint="the site may be redirecting in a loop",
         )
 
-    def _check_address(self, url: str, *, redirected_from: str | None, trusted_host: str) -> None:
-        """Refuse `url` before connecting if its host is neither public nor trusted."""
-        host = _host(url)
-        if self.config.allow_private_links or host == trusted_host:
-            return
-        try:
-            found = private_address(host)
-        except (OSError, UnicodeError) as exc:  # socket.gaierror; a label too long for IDNA
-            raise FetchError(
-                f"cannot fetch {url}: cannot resolve {host} ({exc})", url=url
-            ) from None
-        if found:
-            kind, address = found
-            what = f"redirect from {redirected_from} to" if redirected_from else "link to"
-            article = "an" if kind[0] in "aeiou" else "a"
-            raise FetchError(
-                f"refused {what} {url}: it points to {article} {kind} address {address}",
-                url=url,
-                hint=_PRIVATE_HINT,
+    def _budget_spent(self, url: str) -> BudgetSpent:
+        """The error for a URL the run budget left no time for; logged once per run."""
+        budget = self.config.run_budget
+        with self._budget_lock:
+            first, self._budget_logged = not self._budget_logged, True
+        if first:
+            logger.warning(
+                "fetch.run_budget of %gs is spent: the rest of this run's pages are not fetched"
+                " (teasers keep the feed's text; the rest is tried again next run)",
+                budget,
             )
+        return BudgetSpent(
+            f"not fetched: this run's fetch.run_budget of {budget:g}s was spent: {url}",
+            url=url,
+            hint="tried again next run; raise fetch.run_budget if runs are often cut short",
+        )
 
     @contextmanager
     def _slot(self, url: str) -> Iterator[None]:
@@ -274,7 +441,7 @@ class Fetcher:
             raise FetchError(f"HTTP {status} {r.reason_phrase}: {url}", url=url, status=status)
         body = b"" if status == 304 else self._body(url, r)
         media, _, params = r.headers.get("content-type", "").partition(";")
-        charset = re.search(r"charset\s*=\s*\"?([\w.:-]+)", params, re.IGNORECASE)
+        charset = _CHARSET_PARAM.search(params)
         return Response(
             url=url,
             status=status,
@@ -292,18 +459,12 @@ class Fetcher:
         declared = r.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit and "content-encoding" not in r.headers:
             raise FetchError(too_big, url=url, hint=hint)
-        # httpx's timeout is per read; a server trickling bytes would never trip it, so the
-        # whole body also has a deadline.
-        deadline = time.monotonic() + self.config.timeout
+        # No deadline here: the request's deadline bounds every read (_DeadlineStream).
         chunks: list[bytes] = []
         size = 0
         for chunk in r.iter_bytes():
             size += len(chunk)
             if size > limit:
                 raise FetchError(too_big, url=url, hint=hint)
-            if time.monotonic() > deadline:
-                raise FetchError(
-                    f"timed out after {self.config.timeout:g}s reading the body: {url}", url=url
-                )
             chunks.append(chunk)
         return b"".join(chunks)

@@ -39,6 +39,7 @@ MAX_STYLE_BYTES = 16_000
 # this many is rendered once.
 FIRST_TRY = 64
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _STYLE = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
 
 
@@ -242,7 +243,7 @@ def make_message_id(digest_name: str, created_at: str, address: str, sender: str
 
 def make_list_id(title: str, sender: str) -> str:
     """RFC 2919: a stable label mail filters can match, e.g. <morning-brief.example.org>."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "digest"
+    slug = _NOT_SLUG.sub("-", title.lower()).strip("-") or "digest"
     label = title.replace('"', "'")
     return f'"{label}" <{slug}.{sender_domain(sender)}>'
 

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 import pytest
+from helpers import HARBOUR_ARTICLE, add_article, write_config
 
 from digest.cli import build_parser, main
-from tests.conftest import HARBOUR_ARTICLE, add_article, write_config
 
 
 def commands() -> dict[str, argparse.ArgumentParser]:

@@ -6,7 +6,7 @@ import os
 
 import pytest
 import yaml
-from conftest import REPO
+from helpers import REPO
 
 from digest.config_edit import add_sources, flow, unique_name
 from digest.errors import ConfigError, DigestError

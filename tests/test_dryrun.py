@@ -8,8 +8,8 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from conftest import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, add_article, write_config
-from mailserver import Mailboxes, free_port, smtp_server
+from helpers import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, add_article, write_config
+from mailserver import Mailboxes, closed_port, smtp_server
 from webdata import WIRE_BODY, rss, story
 from werkzeug import Response
 
@@ -153,8 +153,9 @@ def test_dry_run_with_nothing_new(tmp_path, capsys):
 
 def test_dry_run_says_what_a_run_would_retry_first(tmp_path, httpserver):
     serve_feeds(httpserver)
-    config = load_config(make_config(tmp_path, httpserver, free_port()))  # no server there
-    run_once(config, now=NOW)  # written, but both deliveries left pending
+    with closed_port() as port:  # no server there
+        config = load_config(make_config(tmp_path, httpserver, port))
+        run_once(config, now=NOW)  # written, but both deliveries left pending
     rows = state_rows(config.state)
 
     text = describe(dry_run(config, now=NOW))

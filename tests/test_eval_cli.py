@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import HARBOUR_ARTICLE, LIBRARY_ARTICLE
 
 from digest.cli import main
 from digest.summarise import METHODS
-from tests.conftest import HARBOUR_ARTICLE, LIBRARY_ARTICLE
 
 
 def jsonl(path: Path, rows: list[dict]) -> Path:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from helpers import HARBOUR_ARTICLE, NOW, REPO, add_article, write_config
+from mailserver import Mailboxes, closed_port, smtp_server
+
 from digest.cli import main
 from digest.config import load_config
 from digest.schedule import digest_job
-from tests.conftest import HARBOUR_ARTICLE, NOW, REPO, add_article, write_config
-from tests.mailserver import Mailboxes, free_port, smtp_server
 
 
 def feed(name: str, url: str) -> dict:
@@ -69,16 +70,16 @@ def email(port: int) -> dict:
 
 
 def test_mail_left_pending_is_2_until_it_goes_out(tmp_path, capsys):
-    port = free_port()  # nobody listening yet: connection refused
-    path = write_config(tmp_path, email=email(port))
-    add_article(tmp_path / "articles", "harbour.txt", HARBOUR_ARTICLE)
-    assert main(["run", "-c", str(path)]) == 2
-    assert "email 2 left pending in " in capsys.readouterr().err
-    assert main(["run", "-c", str(path)]) == 2  # still down: nothing new, still pending
+    with closed_port() as port:  # nobody listening yet: connection refused
+        path = write_config(tmp_path, email=email(port))
+        add_article(tmp_path / "articles", "harbour.txt", HARBOUR_ARTICLE)
+        assert main(["run", "-c", str(path)]) == 2
+        assert "email 2 left pending in " in capsys.readouterr().err
+        assert main(["run", "-c", str(path)]) == 2  # still down: nothing new, still pending
 
-    box = Mailboxes()
-    with smtp_server(box, port=port):
-        assert main(["run", "-c", str(path)]) == 0
+        box = Mailboxes()
+        with smtp_server(box, port=port):
+            assert main(["run", "-c", str(path)]) == 0
     assert len(box["alice@example.org"]) == len(box["bob@example.org"]) == 1
     assert "No new articles (email 2 sent); nothing written" in capsys.readouterr().err
 

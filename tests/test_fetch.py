@@ -197,6 +197,16 @@ def loopback_url(httpserver: HTTPServer, path: str) -> str:
         ("::ffff:127.0.0.1", "loopback"),  # IPv4-mapped IPv6
         ("::ffff:10.1.2.3", "private"),
         ("::ffff:169.254.169.254", "link-local"),
+        # IPv6 addresses that wrap an IPv4 one and reach it through a gateway (issue 11):
+        ("2002:7f00:1::", "loopback"),  # 6to4 of 127.0.0.1
+        ("2002:c0a8:101::1", "private"),  # 6to4 of 192.168.1.1
+        ("2002:a9fe:a9fe::", "link-local"),  # 6to4 of 169.254.169.254
+        ("64:ff9b::7f00:1", "loopback"),  # NAT64 (RFC 6052) of 127.0.0.1
+        ("64:ff9b::a00:1", "private"),  # NAT64 of 10.0.0.1
+        ("64:ff9b::a9fe:a9fe", "link-local"),  # NAT64 of the metadata service
+        ("64:ff9b:1::c0a8:101", "private"),  # local-use NAT64 (RFC 8215) of 192.168.1.1
+        ("2002:808:808::1", None),  # 6to4 of a public address stays public
+        ("64:ff9b::808:808", None),
         ("93.184.216.34", None),
         ("8.8.8.8", None),
         ("2606:4700:4700::1111", None),
@@ -205,6 +215,12 @@ def loopback_url(httpserver: HTTPServer, path: str) -> str:
 )
 def test_address_kind(address: str, kind: str | None) -> None:
     assert address_kind(ipaddress.ip_address(address)) == kind
+
+
+def test_teredo_addresses_are_not_public() -> None:
+    # 2001::/32 tunnels to the IPv4 client in its last bits; ipaddress already counts it as
+    # reserved for protocols (2001::/23), which is what keeps it out.
+    assert address_kind(ipaddress.ip_address("2001:0:4136:e378:8000:63bf:3fff:fdd2")) is not None
 
 
 @pytest.mark.parametrize(

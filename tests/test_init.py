@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers import REPO
 
 from digest.cli import main
 from digest.init import starter

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from helpers import HARBOUR_ARTICLE, NOW, add_article, write_config
+from mailserver import Mailboxes, smtp_server
 
 from digest.cli import main
 from digest.config import load_config
 from digest.errors import ConfigError
 from digest.pipeline import run_once
-from tests.conftest import HARBOUR_ARTICLE, NOW, add_article, write_config
-from tests.mailserver import Mailboxes, smtp_server
 
 LOCAL = ["reader@localhost", "ops@mailhost", "me@printer.local", "qa@ci.test"]
 

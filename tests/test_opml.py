@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
 
 import pytest
-from conftest import write_config
+from helpers import write_config
 
 from digest.cli import main
 from digest.config import load_config

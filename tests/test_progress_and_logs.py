@@ -16,11 +16,12 @@ import termios
 import threading
 from pathlib import Path
 
+from helpers import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, add_article, write_config
+from mailserver import Mailboxes, smtp_server
+
 from digest.cli import main
 from digest.config import load_config
 from digest.schedule import digest_job
-from tests.conftest import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, add_article, write_config
-from tests.mailserver import Mailboxes, smtp_server
 from tests.serve_helpers import Serve
 
 

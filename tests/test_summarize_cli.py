@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import HARBOUR_ARTICLE, add_article
+from webdata import WIRE_BODY, page, rss, story
 
 from digest.cli import build_parser, main
 from digest.sources.folder import CONTENT_TYPES
-from tests.conftest import HARBOUR_ARTICLE, add_article
-from tests.webdata import WIRE_BODY, page, rss, story
 
 NO_CONFIG = ["-c", "none.yaml"]
 

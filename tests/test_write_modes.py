@@ -6,11 +6,11 @@ import os
 import stat
 
 import pytest
+from helpers import HARBOUR_ARTICLE, NOW, add_article, write_config
 
 from digest.config import load_config
 from digest.pipeline import run_once
 from digest.write import atomic_write
-from tests.conftest import HARBOUR_ARTICLE, NOW, add_article, write_config
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from digest.errors import SourceError
-from digest.fetch import FEED_ACCEPT, Fetcher, FetchError, Gone
+from digest.fetch import FEED_ACCEPT, BudgetSpent, Fetcher, FetchError, Gone
 from digest.links import web_link
 from digest.models import Skipped, SourceItem
 from digest.sources.page import fetch_article, normalize_link
@@ -38,7 +38,9 @@ _TEASER_END = re.compile(
     r"\(more…?\))\W*$",
     re.IGNORECASE,
 )
-_TAG = re.compile(r"<[^>]+>")
+# A tag ends before the next "<": `<[^>]+>` rescanned to the end from every "<" (issue 11).
+_TAG = re.compile(r"<[^<>]+>")
+_BLANK_LINE = re.compile(r"\n\s*\n")
 
 
 def read(
@@ -148,7 +150,7 @@ def as_html(content: str, is_html: bool, *, title: str | None, published: dateti
     """Feed content as a small HTML page, so it is extracted like any other page. The date goes
     in as article metadata so the extractor keeps the feed's date instead of guessing one."""
     if not is_html:
-        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", content) if p.strip()]
+        paragraphs = [p.strip() for p in _BLANK_LINE.split(content) if p.strip()]
         content = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     date = (
         f'<meta property="article:published_time" content="{published.isoformat()}">'
@@ -176,6 +178,9 @@ def _full_text(item: SourceItem, fetch: Fetcher, *, feed_url: str) -> SourceItem
             published=item.published,
             linked_from=feed_url,
         )
+    except BudgetSpent as exc:  # the fetcher logged the one line that explains these
+        logger.debug("%s: using the feed's summary of %s: %s", item.source, item.name, exc)
+        return item
     except SourceError as exc:
         logger.warning("%s: using the feed's summary of %s: %s", item.source, item.name, exc)
         return item

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urldefrag
 
 from digest.errors import SourceError
-from digest.fetch import Fetcher, FetchError, Gone
+from digest.fetch import BudgetSpent, Fetcher, FetchError, Gone
 from digest.models import Skipped, SourceItem
 from digest.sources.remote import RemoteState
 
@@ -60,6 +60,8 @@ def read(
         try:
             yield fetch_article(url, fetch=fetch, source=source.name, uid=uid)
             remote.record(source.name, url, "ok")
+        except BudgetSpent:
+            continue  # not a fault of the page: left for the next run (the fetcher logged why)
         except Gone as exc:
             remote.record(source.name, url, str(exc), gone=True)
             yield Skipped(source.name, uid, url, f"{exc}; deactivated until the URL changes")

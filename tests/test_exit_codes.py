@@ -9,7 +9,7 @@ import sys
 from digest.cli import main
 from digest.config import load_config
 from digest.schedule import digest_job
-from tests.conftest import HARBOUR_ARTICLE, NOW, REPO, add_article, write_config
+from tests.conftest import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, REPO, add_article, write_config
 from tests.mailserver import Mailboxes, free_port, smtp_server
 
 
@@ -75,12 +75,16 @@ def test_mail_left_pending_is_2_until_it_goes_out(tmp_path, capsys):
     assert main(["run", "-c", str(path)]) == 2
     assert "email 2 left pending in " in capsys.readouterr().err
     assert main(["run", "-c", str(path)]) == 2  # still down: nothing new, still pending
+    assert "No new articles (email 2 left pending); nothing written" in capsys.readouterr().err
+    add_article(tmp_path / "articles", "library.txt", LIBRARY_ARTICLE)
+    assert main(["run", "-c", str(path)]) == 2  # a second digest, waiting with the first
+    assert "email 4 left pending in " in capsys.readouterr().err
 
     box = Mailboxes()
     with smtp_server(box, port=port):
         assert main(["run", "-c", str(path)]) == 0
-    assert len(box["alice@example.org"]) == len(box["bob@example.org"]) == 1
-    assert "No new articles (email 2 sent); nothing written" in capsys.readouterr().err
+    assert len(box["alice@example.org"]) == len(box["bob@example.org"]) == 2
+    assert "No new articles (email 4 sent); nothing written" in capsys.readouterr().err
 
 
 def test_mail_refused_for_one_reader_is_2(tmp_path):

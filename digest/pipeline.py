@@ -137,10 +137,13 @@ def _run_once(config: Config, *, now: datetime | None, slot: str | None) -> RunR
     )
 
 
-def _mail_counts(reports: Iterable[DeliveryReport]) -> dict[str, int]:
+def _mail_counts(reports: list[DeliveryReport]) -> dict[str, int]:
+    # Each pass sends what is due then, so a delivery left pending by the first pass (leftovers)
+    # is due again in the second (the new digest's): pending is what the last pass left.
     return {
-        f"mail_{outcome}": sum(getattr(r, outcome) for r in reports)
-        for outcome in ("sent", "failed", "pending")
+        "mail_sent": sum(r.sent for r in reports),
+        "mail_failed": sum(r.failed for r in reports),
+        "mail_pending": reports[-1].pending,
     }
 
 

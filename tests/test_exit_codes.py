@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from helpers import HARBOUR_ARTICLE, NOW, REPO, add_article, write_config
+from helpers import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, REPO, add_article, write_config
 from mailserver import Mailboxes, closed_port, smtp_server
 
 from digest.cli import main
@@ -76,12 +76,16 @@ def test_mail_left_pending_is_2_until_it_goes_out(tmp_path, capsys):
         assert main(["run", "-c", str(path)]) == 2
         assert "email 2 left pending in " in capsys.readouterr().err
         assert main(["run", "-c", str(path)]) == 2  # still down: nothing new, still pending
+        assert "No new articles (email 2 left pending); nothing written" in capsys.readouterr().err
+        add_article(tmp_path / "articles", "library.txt", LIBRARY_ARTICLE)
+        assert main(["run", "-c", str(path)]) == 2  # a second digest, waiting with the first
+        assert "email 4 left pending in " in capsys.readouterr().err
 
         box = Mailboxes()
         with smtp_server(box, port=port):
             assert main(["run", "-c", str(path)]) == 0
-    assert len(box["alice@example.org"]) == len(box["bob@example.org"]) == 1
-    assert "No new articles (email 2 sent); nothing written" in capsys.readouterr().err
+    assert len(box["alice@example.org"]) == len(box["bob@example.org"]) == 2
+    assert "No new articles (email 4 sent); nothing written" in capsys.readouterr().err
 
 
 def test_mail_refused_for_one_reader_is_2(tmp_path):

@@ -121,7 +121,7 @@ LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d{4} (WARNING: )?\S"
 def test_serve_stamps_every_line_unless_its_stderr_is_the_journal(tmp_path, monkeypatch):
     path = write_config(tmp_path, schedule={"digest": "0 7 * * *"})
     serve = Serve(path)
-    serve.wait_for("Serving")
+    serve.wait_for("Serving", timeout=60)  # start-up only; generous for a loaded machine
     assert serve.stop()[0] == 0
     lines = serve.output().splitlines()
     assert lines and all(LOG_LINE.match(line) for line in lines), lines
@@ -132,7 +132,7 @@ def test_serve_stamps_every_line_unless_its_stderr_is_the_journal(tmp_path, monk
     st = log.stat()
     monkeypatch.setenv("JOURNAL_STREAM", f"{st.st_dev}:{st.st_ino}")
     serve = Serve(path, log=log)
-    serve.wait_for("Serving")
+    serve.wait_for("Serving", timeout=60)  # start-up only; generous for a loaded machine
     assert serve.stop()[0] == 0
     assert serve.output().startswith("Serving ")
 

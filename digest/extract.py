@@ -19,7 +19,7 @@ from digest.errors import ExtractionError
 from digest.links import web_link
 from digest.models import Article, SourceItem
 from digest.sentences import split_paragraphs, split_sentences
-from digest.sources.folder import TITLE_MAX_CHARS
+from digest.sources.folder import TITLE_MAX_CHARS, not_a_title
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,14 @@ def extract(item: SourceItem) -> Article:
             title, text = item.title, clean_text(body, title=item.title)
         else:
             title, text = _untitled(body)
+            first_line = body.strip().partition("\n")[0]
+            logger.warning(
+                "%s (%s): no title line (the first line %s, like a paragraph); using its first"
+                " sentence as the title. Put the title on the first line.",
+                item.name,
+                item.source,
+                not_a_title(first_line) or "is not a title",
+            )
     if not title:
         raise ExtractionError("no title found")
     if not text.strip() or not split_sentences(text):

@@ -8,7 +8,8 @@ is skipped with a reason unless the source says `follow_symlinks: true`.
 A text file saved without a title line starts with a paragraph; taking that as the headline
 would print a whole paragraph in bold. A first line that is too long for a headline, or ends
 with a full stop, is therefore kept in the body and the item gets no title here: extract.py
-then uses the article's first sentence, and we log a warning naming the file.
+then uses the article's first sentence and logs a warning naming the file. (There, not here:
+a folder is read whole every run, but only new files are extracted, so the warning comes once.)
 """
 
 from __future__ import annotations
@@ -116,17 +117,10 @@ def read_file(
     if content_type != "text/html":
         first, _, rest = text.strip().partition("\n")
         first = first.strip()
-        why = None if first.startswith("#") else not_a_title(first)
-        if why:
-            logger.warning(
-                "%s: no title line (the first line %s, like a paragraph);"
-                " using its first sentence as the title. Put the title on the first line.",
-                path,
-                why,
-            )
-            text = text.strip()
-        else:
+        if first.startswith("#") or not not_a_title(first):
             title, text = first.lstrip("#").strip() or None, rest
+        else:  # no title line: extract.py takes the first sentence (and says so, once)
+            text = text.strip()
     return SourceItem(
         source=source,
         uid=uid,

@@ -53,7 +53,7 @@ class Brief:
 
 @dataclass(frozen=True)
 class Skipped:
-    """An item left out of a digest, and why: shown in the footer, never silently lost."""
+    """An item left out of a digest, and why: told to the operator (never readers), never lost."""
 
     source: str
     uid: str
@@ -142,7 +142,7 @@ class RunReport:
     sources: int
     skipped: tuple[Skipped, ...] = ()
     files: tuple[str, ...] = field(default_factory=tuple)
-    repeats: tuple[Skipped, ...] = ()  # stories a recent digest carried: logged, not in the footer
+    repeats: tuple[Skipped, ...] = ()  # stories a recent digest carried: logged, not a problem
 
     @property
     def wrote_digest(self) -> bool:

@@ -53,7 +53,7 @@ class Brief:
 
 @dataclass(frozen=True)
 class Skipped:
-    """An item left out of a digest, and why: shown in the footer, never silently lost."""
+    """An item left out of a digest, and why: told to the operator (never readers), never lost."""
 
     source: str
     uid: str
@@ -150,7 +150,7 @@ class RunReport:
     sources: int
     skipped: tuple[Skipped, ...] = ()  # bad items and failed sources, as the footer lists them
     files: tuple[str, ...] = field(default_factory=tuple)
-    repeats: tuple[Skipped, ...] = ()  # stories a recent digest carried: logged, not in the footer
+    repeats: tuple[Skipped, ...] = ()  # stories a recent digest carried: logged, not a problem
     configured_sources: int = 0  # sources in config.yaml
     failed_sources: tuple[str, ...] = ()  # names of the sources that could not be read at all
     mail_sent: int = 0  # deliveries this run made, retries of earlier digests included

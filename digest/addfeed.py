@@ -31,7 +31,7 @@ ACCEPT = (
     " text/html;q=0.8, application/xhtml+xml;q=0.8, */*;q=0.5"
 )
 MAX_CANDIDATES = 5  # feed links tried per page: the main feed is among the first
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"<[^<>]+>")  # [^<>]: a stray "<" ends the try at once (linear)
 
 
 @dataclass(frozen=True)

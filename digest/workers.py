@@ -17,7 +17,9 @@ import logging
 import logging.handlers
 import multiprocessing
 import os
+import select
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -107,7 +109,10 @@ class Workers:
             self._listener.start()
             level = logging.getLogger("digest").getEffectiveLevel()
             self._pool = ProcessPoolExecutor(
-                self.size, mp_context=context, initializer=_init_worker, initargs=(queue, level)
+                self.size,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(queue, level, os.getpid()),
             )
             with _live_lock:
                 _live.add(self)
@@ -157,8 +162,37 @@ class _Redispatch(logging.Handler):
         pass
 
 
-def _init_worker(queue, level: int) -> None:
+def _init_worker(queue, level: int, parent: int) -> None:
     root = logging.getLogger("digest")
     root.handlers[:] = [logging.handlers.QueueHandler(queue)]
     root.setLevel(level)
     root.propagate = False
+    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker when the process that started the pool ends, however it ended.
+
+    An idle worker waits on a queue whose write end it holds itself, so it never sees its
+    parent go: after a SIGKILL (or `serve` leaving mid-run) it would wait forever, and keep
+    the forkserver alive with it. A pidfd becomes readable when its process exits.
+    """
+    try:
+        fd = os.pidfd_open(parent)
+    except (AttributeError, OSError):  # not Linux 5.3+: poll instead
+        while True:
+            time.sleep(1.0)
+            if not _alive(parent):
+                os._exit(1)
+    select.select([fd], [], [])
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -88,7 +88,7 @@ def test_summarising_needs_neither_scipy_nor_blingfire():
     # takes rank's sparse path too, so both paths are exercised.
     code = (
         "from digest.summarise import summarize\n"
-        "from tests.conftest import HARBOUR_ARTICLE\n"
+        "from tests.helpers import HARBOUR_ARTICLE\n"
         "body = HARBOUR_ARTICLE.partition('\\n\\n')[2]\n"
         "assert len(summarize(body, sentences=2)) == 2\n"
         "assert len(summarize('\\n\\n'.join([body] * 12), sentences=3)) == 3\n"

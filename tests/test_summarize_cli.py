@@ -51,7 +51,7 @@ def test_a_url_is_fetched_and_summarised_like_a_page_source(httpserver, capsys):
 
 
 def test_the_config_fetch_limits_apply_to_a_url(tmp_path, httpserver, capsys):
-    from tests.conftest import write_config
+    from helpers import write_config
 
     config = write_config(tmp_path, fetch={"max_bytes": 1000})
     httpserver.expect_request("/big").respond_with_data(

@@ -147,3 +147,57 @@ def test_a_digest_made_on_two_processes_is_the_one_made_on_one(tmp_path, monkeyp
         data = json.loads((config.output.dir / f"{report.digest_name}.json").read_text())
         made[size] = [(i["title"], i["sentences"]) for i in data["items"]]
     assert made[2] == made[1] and len(made[1]) == 12
+
+
+POOL_OWNER = """
+import os, sys, threading
+sys.path[:0] = [{tests!r}]
+from digest.workers import Workers
+from test_workers import report_and_wait
+
+pool = Workers(2, min_items_per_worker=1)
+threading.Thread(target=lambda: list(pool.map(report_and_wait, [{out!r}] * 4)), daemon=True).start()
+threading.Event().wait()
+"""
+
+
+def report_and_wait(out: str) -> None:
+    with open(out, "a") as fh:
+        fh.write(f"{os.getpid()}\n")
+    threading.Event().wait(300)
+
+
+def test_workers_end_when_the_process_that_owns_them_is_killed(tmp_path):
+    # SIGKILL (or `serve` leaving mid-run) gives the pool no chance to stop its workers; an
+    # idle worker would wait on its queue forever and keep the forkserver alive with it.
+    import subprocess
+    import sys
+    import time
+
+    from helpers import REPO
+
+    out = tmp_path / "pids"
+    script = POOL_OWNER.format(tests=str(REPO / "tests"), out=str(out))
+    owner = subprocess.Popen([sys.executable, "-c", script], cwd=REPO)
+    try:
+        deadline = time.monotonic() + 60
+        while len(set(out.read_text().split()) if out.exists() else ()) < 2:
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.05)
+        pids = {int(p) for p in out.read_text().split()}
+    finally:
+        owner.kill()
+        owner.wait(30)
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        with open(f"/proc/{pid}/stat") as fh:  # a zombie is gone for our purpose
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+    deadline = time.monotonic() + 60
+    while any(alive(pid) for pid in pids):
+        assert time.monotonic() < deadline, f"workers {pids} outlived their owner"
+        time.sleep(0.05)

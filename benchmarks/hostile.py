@@ -354,13 +354,14 @@ def _short(text: str, limit: int = 90) -> str:
 Outcome = tuple[bool, str]
 
 
-def ran(proc: Proc, lab: Lab, want: list[str]) -> Outcome:
-    """Held if the run finished with exit 0 and the wanted titles are in a digest."""
-    if proc.code != 0:
+def ran(proc: Proc, lab: Lab, want: list[str], *, partial: bool = False) -> Outcome:
+    """Held if the run finished with exit 0 (or 2, "partial", where an attacked source is meant
+    to fail: README's exit codes) and the wanted titles are in a digest."""
+    if proc.code != 0 and not (partial and proc.code == 2):
         return False, f"exit {proc.code}: {proc.first_error()}"
     missing = [t for t in want if t not in lab.titles()]
     if missing:
-        return False, f"exit 0 but {len(missing)} expected article(s) not in the digest"
+        return False, f"exit {proc.code} but {len(missing)} expected article(s) not in the digest"
     return True, f"digest written in {proc.seconds:.1f}s"
 
 
@@ -417,7 +418,7 @@ def trickled_headers(lab: Lab) -> Outcome:  # 2
         fetch={"timeout": 5},
     )
     proc = lab.run()
-    held, detail = ran(proc, lab, [title_of(1)])
+    held, detail = ran(proc, lab, [title_of(1)], partial=True)  # the slow feed fails
     # fetch.timeout is 5 s for connect + headers + body; 20 s leaves room for start-up and a
     # loaded machine, and is far below the 96 s the trickle held a run for.
     if held and proc.seconds > 20:

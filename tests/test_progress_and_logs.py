@@ -145,7 +145,7 @@ def test_verbose_says_where_each_brief_came_from(tmp_path, capsys):
     assert "DEBUG: Read source 'Local' (folder): 1 items in " in err
     assert re.search(
         r'DEBUG: harbour\.txt \(Local\): text via the text cleaner; "City council approves'
-        r' harbour flood barrier"; 6 paragraphs kept, \d+ words; default chose sentences'
+        r' harbour flood barrier"; \d+ paragraphs kept, \d+ words; default chose sentences'
         r" \d+, \d+, \d+ of \d+",
         err,
     ), err

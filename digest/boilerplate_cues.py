@@ -215,7 +215,10 @@ CREDIT = re.compile(
     r"(?:\(?\b(?:image|photo|photograph|picture|video|illustration)s?\s*(?:credit|courtesy|by|"
     r"source)s?\b\s*:?|^\s*(?:credits?|source|photo|photograph|illustration|image|pictured)\s*:"
     r"|\bphoto\s*/|^caption$|^image\s+\d+\s+of\s+\d+$"
-    r"|©|\(c\)\s|\bcopyright\b)",
+    r"|©|\(c\)\s|\bcopyright\b"
+    # "FILE PHOTO: ...", "... (Image: GETTY)", "... REUTERS/Jane Roe": wire captions
+    r"|^\s*file\s+(?:photo|picture|image)\b|\((?:image|photo|picture)s?\s*:"
+    r"|(?-i:\b(?:REUTERS|AP|AFP|EPA|GETTY|Reuters)\s*/\s*[A-Z]))",
     re.IGNORECASE,
 )
 # "... / AP file", "... (Getty Images)", "Photo: Reuters": an agency name closing the paragraph.

@@ -58,6 +58,12 @@ STANDFIRST_MAX = 2  # at most this many kept paragraphs before a byline are a st
 BAD_TOLL = 80  # dev: 80 beat 50 on lead-3 precision (.917 vs .904)
 BAD_RUN_TOLL = 10  # each further paragraph of the same boilerplate box costs only this much
 SHORT_TOLL = 25
+# A cookie notice is a few sentences; a longer paragraph that mentions cookies is an article.
+COOKIE_MAX_WORDS = 120
+# A dateline is mostly names and numbers; a sentence that mentions a date has function words.
+DATELINE_STOPWORDS = 0.3
+# A paragraph this long is prose even without final punctuation (page_layout uses the same).
+UNPUNCTUATED_PROSE_WORDS = page_layout.UNPUNCTUATED_PROSE_WORDS
 # Paragraphs ending in a word-attached ellipsis ("... announced only in Ma...") are a widget's
 # cut excerpts only when a page has at least this many: one is a writer trailing off (dev: one
 # such gold paragraph on one page; a teaser list had five kept ones).
@@ -125,7 +131,11 @@ def _mark_repeats(paras: list[_Para]) -> None:
         k = _key(p.text)
         counts[k] = counts.get(k, 0) + 1
     for p in paras:
-        if counts[_key(p.text)] > 1 and len(p.words) < CUE_SHORT_WORDS:
+        if (
+            counts[_key(p.text)] > 1
+            and len(p.words) < CUE_SHORT_WORDS
+            and not cues.SENTENCE_END.search(p.text)
+        ):
             p.reason = "repeated block"
 
 
@@ -140,12 +150,16 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     if cues.BULLET.match(text) and n < MENU_BULLET_WORDS:
         return "menu bullet"
     letters = [c for c in text if c.isalpha()]
-    if n <= CAPS_MAX_WORDS and sum(c.isupper() for c in letters) >= CAPS_SHARE * len(letters):
+    if (
+        letters
+        and n <= CAPS_MAX_WORDS
+        and sum(c.isupper() for c in letters) >= CAPS_SHARE * len(letters)
+    ):
         return "all caps"
     caption = cues.CREDIT.search(text) or cues.AGENCY_TAIL.search(text)
     if caption and len(text) <= CREDIT_MAX_CHARS:
         return "photo caption/credit"
-    if cues.COOKIE_NOTICE.search(text):
+    if n <= COOKIE_MAX_WORDS and cues.COOKIE_NOTICE.search(text):
         return "cookie notice"
     hits = len(cues.CUE.findall(text))
     # Longer paragraphs need cue density AND the page addressing the reader or itself: news
@@ -167,7 +181,9 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
         and (cues.IMPERATIVE_START.match(text) or cues.SECOND_PERSON.search(text))
     ):
         return "promo code offer"
-    if n < CUE_SHORT_WORDS and (cues.BYLINE.match(text) or cues.DATE.search(text)):
+    if n < CUE_SHORT_WORDS and (
+        cues.BYLINE.match(text) or (cues.DATE.search(text) and not _dated_sentence(p))
+    ):
         return "byline/date"
     if (cues.BIO.match(text) or cues.BOOK_PLUG.match(text)) and n <= CTA_MAX_WORDS:
         return "author bio"
@@ -198,7 +214,11 @@ def _drop_truncated_excerpts(paras: list[_Para]) -> None:
     """Widget-cut excerpts ("... the tides in March …") are teasers for other pages, but only
     next to a full body: a text that is nothing but an excerpt is a feed's own teaser, which
     the feed source falls back to when the page fails (tests/test_web_sources.py)."""
-    cut = [p for p in paras if p.reason is None and cues.TRUNCATED.search(p.text)]
+    # Only long cut excerpts: a widget cuts at a fixed, generous length, while short lines
+    # ending in " ..." are speech or a writer's style.
+    cut = [
+        p for p in paras if p.reason is None and p.kind == "good" and cues.TRUNCATED.search(p.text)
+    ]
     attached = [p for p in paras if p.reason is None and cues.TRUNCATED_ATTACHED.search(p.text)]
     if len(attached) >= ATTACHED_CUT_MIN:
         cut += attached
@@ -274,22 +294,47 @@ def _drop_standfirst_before_byline(paras: list[_Para]) -> None:
             return
 
 
+def _dated_sentence(p: _Para) -> bool:
+    """A short sentence that mentions a date ("She died on November 23, 1896, at 24.") rather
+    than a dateline: it ends like a sentence and has the function words of prose."""
+    return bool(cues.SENTENCE_END.search(p.text)) and _function_share(p) >= DATELINE_STOPWORDS
+
+
+def _function_share(p: _Para) -> float:
+    """Share of lowercase stopwords: running prose has them, a dateline's capitalised month
+    names (which some stoplists list) do not count."""
+    words = p.words
+    return sum(w.islower() and w in p.stopwords for w in words) / len(words) if words else 0.0
+
+
+def _stop_share(p: _Para) -> float:
+    words = p.words
+    return sum(w.lower() in p.stopwords for w in words) / len(words) if words else 0.0
+
+
 def _classify(p: _Para) -> str:
     """Step 2: jusText-style length x stopword density x sentence shape."""
-    words = p.words
-    stop = sum(w.lower() in p.stopwords for w in words) / len(words)
+    stop = _stop_share(p)
     sentence = bool(cues.SENTENCE_END.search(p.text))
     if len(p.text) >= GOOD_CHARS and stop >= GOOD_STOPWORDS and sentence:
         return "good"
+    # A long paragraph is prose even without its final full stop (a one-paragraph article
+    # ending in a caption or "Reporting by ...; editing by ..." line), but only neargood:
+    # counted as good, unpunctuated legal footers would win the main region (dev).
+    sentence = sentence or len(p.words) >= UNPUNCTUATED_PROSE_WORDS
     if len(p.text) >= NEARGOOD_CHARS and stop >= NEARGOOD_STOPWORDS and sentence:
         return "neargood"
     return "short"
 
 
-def _weight(p: _Para, prev: _Para | None) -> float:
+def _label(p: _Para) -> bool:
+    return len(p.words) < CUE_SHORT_WORDS and not cues.SENTENCE_END.search(p.text)
+
+
+def _weight(p: _Para, prev: _Para | None, best_kind: str) -> float:
     if p.reason is not None:
         return -BAD_RUN_TOLL if prev is not None and prev.reason is not None else -BAD_TOLL
-    if p.kind == "good":
+    if p.kind == best_kind:
         return float(len(p.text))
     if p.kind == "neargood":
         return len(p.text) / 2
@@ -297,16 +342,34 @@ def _weight(p: _Para, prev: _Para | None) -> float:
 
 
 def _keep_main_region(paras: list[_Para]) -> None:
-    """Step 3: Kadane's maximum-sum segment over paragraph weights = the article body."""
+    """Step 3: Kadane's maximum-sum segment over paragraph weights = the article body.
+
+    The body is made of the best prose the page has: good paragraphs, or neargood ones when
+    there is no good one (a one-paragraph article that lost its final full stop). With no
+    prose at all the text is a short note (a feed teaser), not furniture around a body."""
+    kinds = {p.kind for p in paras if p.reason is None}
+    best_kind = next((k for k in ("good", "neargood") if k in kinds), None)
+    if best_kind is None:
+        return
     best, best_span = 0.0, (0, -1)
     run, start = 0.0, 0
     for i, p in enumerate(paras):
         if run <= 0:
             run, start = 0.0, i
-        run += _weight(p, paras[i - 1] if i else None)
+        run += _weight(p, paras[i - 1] if i else None, best_kind)
         if run > best:
             best, best_span = run, (start, i)
     lo, hi = best_span
+    # The body runs on over the paragraphs no cue condemned: only furniture ends it (last
+    # paragraphs, headings and sign-offs after the last long one). Not backwards: what comes
+    # before the body is where standfirsts and teasers sit, and briefs pick early sentences.
+    while hi + 1 < len(paras) and paras[hi + 1].reason is None:
+        hi += 1
+    # ... but a short unpunctuated line that furniture follows is that furniture's label
+    # ("You may also like"); at the very end of the text it is the article's last line.
+    if hi + 1 < len(paras):
+        while hi > lo and _label(paras[hi]):
+            hi -= 1
     for i, p in enumerate(paras):
         if p.reason is None and not lo <= i <= hi:
             p.reason = "outside main body"
@@ -319,9 +382,6 @@ def _apply_context(paras: list[_Para]) -> None:
     has_good = any(p.reason is None and p.kind == "good" for p in paras)
     for i, p in enumerate(paras):
         if p.reason is not None or p.kind == "good":
-            continue
-        if not cues.SENTENCE_END.search(p.text):
-            p.reason = "heading or label"
             continue
         if not has_good:
             continue

@@ -11,6 +11,7 @@ import logging
 import re
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
+from urllib.parse import unquote, urlsplit
 
 from digest.clean import clean_text
 from digest.errors import ExtractionError
@@ -29,6 +30,11 @@ _ENDS_SENTENCE = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
 # Headings, datelines, labels and standfirsts are short; an unpunctuated paragraph at least this
 # long is kept as prose.
 LABEL_MAX_WORDS = 40
+# A first line longer than this is prose, not a title; such a line is titled by its first words.
+TITLE_MAX_WORDS = 30
+TITLE_WORDS = 10
+_SLUG_EXT = re.compile(r"\.[A-Za-z0-9]{1,5}$")  # .html, .php, .aspx
+_SLUG_SEP = re.compile(r"[-_+.\s]+")
 _MD_LINE_MARK = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+(?=\S))", re.MULTILINE)
 
 
@@ -39,7 +45,12 @@ def extract(item: SourceItem) -> Article:
         title, text, published, author = _from_html(item)
     else:
         body = _strip_markdown(item.body) if item.content_type == "text/markdown" else item.body
-        title, text, published = item.title, clean_text(body, title=item.title), item.published
+        title = item.title
+        if not body.strip() and title and len(title.split()) > TITLE_MAX_WORDS:
+            # A one-line file: its only line is the article, not a title (a feed description,
+            # a transcript). Title it by its opening words rather than refuse it.
+            body, title = title, " ".join(title.split()[:TITLE_WORDS]) + " …"
+        text, published = clean_text(body, title=title), item.published
     if not title:
         raise ExtractionError("no title found")
     if not text.strip() or not split_sentences(text):
@@ -57,21 +68,22 @@ def extract(item: SourceItem) -> Article:
 
 
 def _from_html(item: SourceItem) -> tuple[str | None, str, datetime | None, str | None]:
-    import trafilatura
-
-    doc = trafilatura.bare_extraction(
-        item.body,
-        url=item.url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        favor_precision=True,
-    )
+    """trafilatura in precision mode first (its extra filtering keeps related-link blurbs out
+    of briefs); a page it or our filters leave empty is tried again with trafilatura's
+    defaults, which extract more real pages (benchmarks/cleaning.py: every dev page briefed),
+    so a page trafilatura can read is never refused for our extra caution."""
+    doc, text, title = None, "", None
+    for favor_precision in (True, False):
+        doc = _trafilatura(item, favor_precision=favor_precision)
+        if doc is None or not (doc.text or "").strip():
+            continue
+        title = doc.title or item.title or page_title(item.body, item.url)
+        # trafilatura separates paragraphs by single newlines; our cleaner expects blank lines.
+        text = clean_text("\n\n".join(_prose(doc, title)), title=title)
+        if split_sentences(text):
+            break
     if doc is None or not (doc.text or "").strip():
         raise ExtractionError("no article found in the HTML")
-    title = doc.title or item.title
-    # trafilatura separates paragraphs by single newlines; our cleaner expects blank lines.
-    text = clean_text("\n\n".join(_prose(doc, title)), title=title)
     published = item.published
     if doc.date:
         try:
@@ -79,6 +91,53 @@ def _from_html(item: SourceItem) -> tuple[str | None, str, datetime | None, str 
         except ValueError:
             logger.debug("Unparsable date %r in %s", doc.date, item.name)
     return title, text, published, doc.author
+
+
+def _trafilatura(item: SourceItem, *, favor_precision: bool):
+    import trafilatura
+
+    return trafilatura.bare_extraction(
+        item.body,
+        url=item.url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=favor_precision,
+    )
+
+
+def page_title(html: str, url: str | None) -> str | None:
+    """A page with no <title> is still titled: og:title, else the first <h1>, else the URL's
+    last path segment ("/2024/05/harbour-wall-vote.html" -> "Harbour wall vote")."""
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        root = None
+    if root is not None:
+        for meta in root.iter("meta"):
+            if (meta.get("property") or meta.get("name") or "").lower() == "og:title":
+                content = " ".join((meta.get("content") or "").split())
+                if content:
+                    return content
+        for h1 in root.iter("h1"):
+            heading = " ".join(h1.text_content().split())
+            if heading:
+                return heading
+    return _slug_title(url)
+
+
+def _slug_title(url: str | None) -> str | None:
+    if not url:
+        return None
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    for segment in reversed(segments):
+        stem = _SLUG_EXT.sub("", unquote(segment))
+        words = [w for w in _SLUG_SEP.split(stem) if w and not w.isdigit()]
+        if words:
+            return " ".join(words).capitalize()
+    return urlsplit(url).hostname
 
 
 def _prose(doc, title: str | None) -> list[str]:

@@ -113,3 +113,4 @@ def drop_captions_before_source(paras: list[Para]) -> None:
             continue
         if _prose(before) and _is_source_label(label) and after.kind == "good":
             p.reason = "caption (before source label)"
+            label.reason = "source label (of a caption)"

@@ -31,6 +31,9 @@ STOPWORDS = frozenset(
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 URL = re.compile(r"(?:https?://|www\.)\S+|\b\S+@\S+\.\w{2,}\b", re.IGNORECASE)
+# Patterns anchored at a paragraph's end are searched in its last TAIL characters only, so their
+# cost does not grow with the paragraph.
+TAIL = 24
 # A paragraph "reads as a sentence" if it ends like one (closing quotes/brackets allowed).
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 # A numbered list item ("1. ", "2) "), as under a "Most read" label.
@@ -140,11 +143,12 @@ _NAV = "|".join(
 )
 CUE = re.compile(rf"\b(?:{_SUBSCRIBE}|{_SOCIAL}|{_LEGAL}|{_ADS}|{_NAV})\b", re.IGNORECASE)
 
-# A cookie notice is long grammatical prose, so it needs its own pair cue: cookie + consent words.
-COOKIE_NOTICE = re.compile(
-    r"\bcookies?\b.*\b(?:consent|accept|browsing|privacy|experience|"
-    r"our\s+(?:site|website)|personali[sz]e)\b",
-    re.IGNORECASE | re.DOTALL,
+# A cookie notice is long grammatical prose, so it needs its own pair cue: a cookie word and a
+# consent word in the same paragraph (clean.py checks both; no ".*" between them to backtrack).
+COOKIE_WORD = re.compile(r"\bcookies?\b", re.IGNORECASE)
+COOKIE_CONSENT = re.compile(
+    r"\b(?:consent|accept|browsing|privacy|experience|our\s+(?:site|website)|personali[sz]e)\b",
+    re.IGNORECASE,
 )
 
 # Imperative openers of calls to action ("Get ...", "Join ...", "Escape ..."): a verb first,
@@ -265,6 +269,9 @@ BIO = re.compile(
 )
 
 
+ENGLISH_SHARE = 0.25  # share of English stopwords above which a text is taken for English
+
+
 @lru_cache(maxsize=1)
 def _stoplists() -> dict[str, frozenset[str]]:
     """jusText's 100 stoplists (shipped inside the wheel, nothing downloaded), if installed.
@@ -294,10 +301,15 @@ def _languages_of_word() -> dict[str, tuple[str, ...]]:
 
 def stopwords_for(words: list[str]) -> frozenset[str]:
     """The stoplist of the page's language: the one covering most of the page's words."""
+    lists = _stoplists()
+    english = lists["English"]
+    # Fast path, most of what we read: English prose is 40-50% English stopwords, other
+    # languages' text a few percent (shared short words like "a", "no", "in").
+    if words and sum(w.lower() in english for w in words) >= ENGLISH_SHARE * len(words):
+        return english
     index = _languages_of_word()
     votes: Counter[str] = Counter()
     for w, c in Counter(w.lower() for w in words).items():
         for lang in index.get(w, ()):
             votes[lang] += c
-    lists = _stoplists()
-    return lists[votes.most_common(1)[0][0]] if votes else lists["English"]
+    return lists[votes.most_common(1)[0][0]] if votes else english

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 
 from digest import boilerplate_cues as cues
 from digest import page_layout
@@ -42,6 +43,9 @@ NEARGOOD_STOPWORDS = 0.25
 # prose needs a denser mix of cues (CUE_DENSITY) since articles do mention "Twitter" or "email".
 CUE_SHORT_WORDS = 15
 CUE_DENSITY = 0.08
+# Above this many words a paragraph is an article's, however dense its cue words (no call to
+# action, cookie or newsletter box runs this long); bounds the text the cue patterns scan.
+CUE_DENSE_MAX_WORDS = 300
 CTA_MAX_WORDS = 45  # imperative + "you/your" openers longer than this are treated as prose
 # A promo-code offer addressed to the reader is an advert at any length up to this; an offer
 # box runs longer than one call to action (dev: the one such box, pitch + code + product blurb,
@@ -71,6 +75,7 @@ ATTACHED_CUT_MIN = 3
 # Long cut teaser excerpts that fence a "related posts" list (_drop_between_teasers): two is
 # the least that can enclose anything.
 TEASER_LIST_MIN = 2
+LANGUAGE_SAMPLE_WORDS = 200  # words the page language is judged from
 NEAR_DUP = 0.9  # token-set Jaccard above which two paragraphs are one repeated block
 
 
@@ -81,9 +86,14 @@ class _Para:
     kind: str = "short"  # good / neargood / short (step 2)
     stopwords: frozenset[str] = cues.STOPWORDS  # the page's language (set in clean_paragraphs)
 
-    @property
+    @cached_property
     def words(self) -> list[str]:
         return cues.WORD.findall(self.text)
+
+    @cached_property
+    def key(self) -> str:
+        """Lowercased words: what two repeats of one block share."""
+        return " ".join(self.words).lower()
 
 
 def clean_text(text: str, *, title: str | None = None) -> str:
@@ -93,9 +103,12 @@ def clean_text(text: str, *, title: str | None = None) -> str:
 
 def clean_paragraphs(text: str, *, title: str | None = None) -> list[tuple[str, str | None]]:
     """Each input paragraph (bare URLs removed) with why it was dropped; None means kept."""
-    paras = [_Para(cues.URL.sub("", p).strip()) for p in split_paragraphs(text)]
+    paras = [_Para(_strip_urls(p)) for p in split_paragraphs(text)]
     title_key = _key(title) if title else (_key(paras[0].text) if paras else "")
-    stopwords = cues.stopwords_for(cues.WORD.findall(text))
+    # The language is plain from the first words; judging the whole text costs more than the
+    # rest of the cleaning on a long article.
+    sample = [w for p in paras for w in p.words[:LANGUAGE_SAMPLE_WORDS]][:LANGUAGE_SAMPLE_WORDS]
+    stopwords = cues.stopwords_for(sample)
     for p in paras:
         p.stopwords = stopwords
     _mark_repeats(paras)
@@ -120,21 +133,26 @@ def clean_paragraphs(text: str, *, title: str | None = None) -> list[tuple[str, 
     return [(p.text, p.reason) for p in paras]
 
 
+def _strip_urls(text: str) -> str:
+    if "://" in text or "www." in text or "@" in text:  # the pattern is the slow part
+        text = cues.URL.sub("", text)
+    return text.strip()
+
+
 def _key(text: str) -> str:
-    return " ".join(w.lower() for w in cues.WORD.findall(text))
+    return " ".join(cues.WORD.findall(text)).lower()
 
 
 def _mark_repeats(paras: list[_Para]) -> None:
     """Short blocks that occur more than once on a page are furniture (buttons, labels, menus)."""
     counts: dict[str, int] = {}
     for p in paras:
-        k = _key(p.text)
-        counts[k] = counts.get(k, 0) + 1
+        counts[p.key] = counts.get(p.key, 0) + 1
     for p in paras:
         if (
-            counts[_key(p.text)] > 1
+            counts[p.key] > 1
             and len(p.words) < CUE_SHORT_WORDS
-            and not cues.SENTENCE_END.search(p.text)
+            and not cues.SENTENCE_END.search(p.text[-cues.TAIL :])
         ):
             p.reason = "repeated block"
 
@@ -145,28 +163,29 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     n = len(words)
     if n == 0:
         return "no words (bare URL or symbols)"
-    if title_key and _key(text) == title_key:
+    if title_key and p.key == title_key:
         return "title"
     if cues.BULLET.match(text) and n < MENU_BULLET_WORDS:
         return "menu bullet"
-    letters = [c for c in text if c.isalpha()]
-    if (
-        letters
-        and n <= CAPS_MAX_WORDS
-        and sum(c.isupper() for c in letters) >= CAPS_SHARE * len(letters)
+    if n <= CAPS_MAX_WORDS:
+        letters = [c for c in text if c.isalpha()]
+        if letters and sum(c.isupper() for c in letters) >= CAPS_SHARE * len(letters):
+            return "all caps"
+    if len(text) <= CREDIT_MAX_CHARS and (
+        cues.CREDIT.search(text) or cues.AGENCY_TAIL.search(text)
     ):
-        return "all caps"
-    caption = cues.CREDIT.search(text) or cues.AGENCY_TAIL.search(text)
-    if caption and len(text) <= CREDIT_MAX_CHARS:
         return "photo caption/credit"
-    if n <= COOKIE_MAX_WORDS and cues.COOKIE_NOTICE.search(text):
+    if n <= COOKIE_MAX_WORDS and _cookie_notice(text):
         return "cookie notice"
-    hits = len(cues.CUE.findall(text))
     # Longer paragraphs need cue density AND the page addressing the reader or itself: news
     # prose about a newsletter business has the words but not the "your inbox" voice.
-    addressed = cues.SECOND_PERSON.search(text) or cues.SITE_VOICE.search(text)
-    if hits and (n < CUE_SHORT_WORDS or (hits / n >= CUE_DENSITY and addressed)):
-        return "call to action / navigation"
+    if n < CUE_SHORT_WORDS or (
+        n <= CUE_DENSE_MAX_WORDS
+        and (cues.SECOND_PERSON.search(text) or cues.SITE_VOICE.search(text))
+    ):
+        hits = len(cues.CUE.findall(text))
+        if hits and (n < CUE_SHORT_WORDS or hits / n >= CUE_DENSITY):
+            return "call to action / navigation"
     if n <= CTA_MAX_WORDS and (
         cues.CLICK_START.match(text)
         or (cues.IMPERATIVE_START.match(text) and cues.SECOND_PERSON.search(text))
@@ -185,9 +204,14 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
         cues.BYLINE.match(text) or (cues.DATE.search(text) and not _dated_sentence(p))
     ):
         return "byline/date"
-    if (cues.BIO.match(text) or cues.BOOK_PLUG.match(text)) and n <= CTA_MAX_WORDS:
+    if n <= CTA_MAX_WORDS and (cues.BIO.match(text) or cues.BOOK_PLUG.match(text)):
         return "author bio"
     return None
+
+
+def _cookie_notice(text: str) -> bool:
+    """A cookie word and a consent word in one (short) paragraph: two linear scans."""
+    return bool(cues.COOKIE_WORD.search(text) and cues.COOKIE_CONSENT.search(text))
 
 
 def _drop_lists_under_nav_labels(paras: list[_Para]) -> None:
@@ -200,7 +224,7 @@ def _drop_lists_under_nav_labels(paras: list[_Para]) -> None:
         if not (
             p.reason == "call to action / navigation"
             and len(p.words) < CUE_SHORT_WORDS
-            and not cues.SENTENCE_END.search(p.text)
+            and not cues.SENTENCE_END.search(p.text[-cues.TAIL :])
         ):
             continue
         for q in paras[i + 1 :]:
@@ -217,9 +241,15 @@ def _drop_truncated_excerpts(paras: list[_Para]) -> None:
     # Only long cut excerpts: a widget cuts at a fixed, generous length, while short lines
     # ending in " ..." are speech or a writer's style.
     cut = [
-        p for p in paras if p.reason is None and p.kind == "good" and cues.TRUNCATED.search(p.text)
+        p
+        for p in paras
+        if p.reason is None and p.kind == "good" and cues.TRUNCATED.search(p.text[-cues.TAIL :])
     ]
-    attached = [p for p in paras if p.reason is None and cues.TRUNCATED_ATTACHED.search(p.text)]
+    attached = [
+        p
+        for p in paras
+        if p.reason is None and cues.TRUNCATED_ATTACHED.search(p.text[-cues.TAIL :])
+    ]
     if len(attached) >= ATTACHED_CUT_MIN:
         cut += attached
     if not any(p.reason is None and p.kind == "good" and p not in cut for p in paras):
@@ -297,7 +327,10 @@ def _drop_standfirst_before_byline(paras: list[_Para]) -> None:
 def _dated_sentence(p: _Para) -> bool:
     """A short sentence that mentions a date ("She died on November 23, 1896, at 24.") rather
     than a dateline: it ends like a sentence and has the function words of prose."""
-    return bool(cues.SENTENCE_END.search(p.text)) and _function_share(p) >= DATELINE_STOPWORDS
+    return (
+        bool(cues.SENTENCE_END.search(p.text[-cues.TAIL :]))
+        and _function_share(p) >= DATELINE_STOPWORDS
+    )
 
 
 def _function_share(p: _Para) -> float:
@@ -308,14 +341,14 @@ def _function_share(p: _Para) -> float:
 
 
 def _stop_share(p: _Para) -> float:
-    words = p.words
-    return sum(w.lower() in p.stopwords for w in words) / len(words) if words else 0.0
+    words = p.key.split()
+    return sum(w in p.stopwords for w in words) / len(words) if words else 0.0
 
 
 def _classify(p: _Para) -> str:
     """Step 2: jusText-style length x stopword density x sentence shape."""
     stop = _stop_share(p)
-    sentence = bool(cues.SENTENCE_END.search(p.text))
+    sentence = bool(cues.SENTENCE_END.search(p.text[-cues.TAIL :]))
     if len(p.text) >= GOOD_CHARS and stop >= GOOD_STOPWORDS and sentence:
         return "good"
     # A long paragraph is prose even without its final full stop (a one-paragraph article
@@ -328,7 +361,7 @@ def _classify(p: _Para) -> str:
 
 
 def _label(p: _Para) -> bool:
-    return len(p.words) < CUE_SHORT_WORDS and not cues.SENTENCE_END.search(p.text)
+    return len(p.words) < CUE_SHORT_WORDS and not cues.SENTENCE_END.search(p.text[-cues.TAIL :])
 
 
 def _weight(p: _Para, prev: _Para | None, best_kind: str) -> float:
@@ -397,7 +430,7 @@ def _dedupe_kept(paras: list[_Para]) -> None:
     for p in paras:
         if p.reason is not None:
             continue
-        key = _key(p.text)
+        key = p.key
         toks = set(key.split())
         for other_toks, other_key in kept:
             jacc = len(toks & other_toks) / len(toks | other_toks)

@@ -95,7 +95,7 @@ def _is_source_label(p: Para) -> bool:
     lo, hi = SOURCE_LABEL_WORDS
     return (
         lo <= len(words) <= hi
-        and not cues.SENTENCE_END.search(p.text)
+        and not cues.SENTENCE_END.search(p.text[-cues.TAIL :])
         and all(w[0].isupper() for w in words)
         # ALL CAPS pairs are sub-headings ("SCORES QUARANTINED" style), not names (dev).
         and not all(w.isupper() for w in words)

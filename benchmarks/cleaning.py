@@ -66,7 +66,7 @@ def wrap_html(title: str, paragraphs: list[str]) -> str:
 
 
 def text_raw(title: str, body: str) -> str:
-    return body
+    return body or title  # a one-line file: its line is the text
 
 
 def text_justext() -> TextSystem:
@@ -75,7 +75,7 @@ def text_justext() -> TextSystem:
     stoplist = justext.get_stoplist("English")
 
     def run(title: str, body: str) -> str:
-        page = wrap_html(title, split_paragraphs(body))
+        page = wrap_html(title, split_paragraphs(body or title))
         paras = justext.justext(page.encode("utf-8"), stoplist, encoding="utf-8")
         return "\n\n".join(p.text for p in paras if not p.is_boilerplate)
 
@@ -86,7 +86,7 @@ def text_trafilatura() -> TextSystem:
     import trafilatura
 
     def run(title: str, body: str) -> str:
-        page = wrap_html(title, split_paragraphs(body))
+        page = wrap_html(title, split_paragraphs(body or title))
         out = trafilatura.extract(page, include_comments=False, include_tables=False)
         return "\n\n".join((out or "").split("\n"))
 

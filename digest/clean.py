@@ -24,6 +24,7 @@ were actually compared (noted); the rest are unswept guesses.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -76,6 +77,7 @@ ATTACHED_CUT_MIN = 3
 # the least that can enclose anything.
 TEASER_LIST_MIN = 2
 LANGUAGE_SAMPLE_WORDS = 200  # words the page language is judged from
+EXPLAIN_CHARS = 110  # paragraph text shown per line by explanation()
 NEAR_DUP = 0.9  # token-set Jaccard above which two paragraphs are one repeated block
 
 
@@ -128,9 +130,34 @@ def clean_paragraphs(text: str, *, title: str | None = None) -> list[tuple[str, 
     _drop_standfirst_before_byline(paras)
     _apply_context(paras)
     _dedupe_kept(paras)
-    dropped = sum(p.reason is not None for p in paras)
-    log.debug("clean: kept %d of %d paragraphs", len(paras) - dropped, len(paras))
+    dropped = [p for p in paras if p.reason is not None]
+    for p in dropped:
+        log.debug("clean: dropped (%s): %.80s", p.reason, p.text)
+    log.debug("clean: kept %d of %d paragraphs", len(paras) - len(dropped), len(paras))
     return [(p.text, p.reason) for p in paras]
+
+
+def explanation(rows: list[tuple[str, str | None]], *, title: str | None = None) -> str:
+    """Each paragraph on its own line, marked kept (+) or dropped (-) with the reason, for
+    `digest summarize --explain`. Long paragraphs are shortened to one screen line."""
+    lines = [f"title: {title or '(none)'}"]
+    for text, reason in rows:
+        flat = " ".join(text.split())
+        if len(flat) > EXPLAIN_CHARS:
+            flat = flat[: EXPLAIN_CHARS - 1] + "…"
+        lines.append(f"+ kept: {flat}" if reason is None else f"- {reason}: {flat}")
+    kept = sum(reason is None for _, reason in rows)
+    lines.append(f"{kept} of {len(rows)} paragraphs kept")
+    return "\n".join(lines)
+
+
+def describe_drops(rows: list[tuple[str, str | None]]) -> str:
+    """ " (N paragraphs dropped, most as 'REASON')" for an error line; "" when none were."""
+    reasons = Counter(reason for _, reason in rows if reason is not None)
+    if not reasons:
+        return ""
+    top, _ = reasons.most_common(1)[0]
+    return f" ({sum(reasons.values())} paragraphs dropped, most as '{top}')"
 
 
 def _strip_urls(text: str) -> str:

@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument("file", type=Path, help="a .txt, .md or .html article")
     summ.add_argument("--sentences", "-n", type=int, default=None, help="sentences in the brief")
     summ.add_argument("--method", "-m", default=None, help="summary method (default: config's)")
+    summ.add_argument(
+        "--explain", action="store_true", help="list each paragraph, kept or dropped and why"
+    )
     summ.set_defaults(func=cmd_summarize)
 
     send = sub.add_parser(
@@ -200,6 +203,11 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     item = read_file(args.file, source="file", max_bytes=50_000_000)
     if isinstance(item, Skipped):
         raise DigestError(f"{args.file}: {item.reason}")
+    if args.explain:
+        from digest.extract import explain
+
+        sys.stdout.write(explain(item) + "\n")
+        return 0
     article = extract(item)
     sentences = summarize(
         article.text,

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from difflib import SequenceMatcher
 from urllib.parse import unquote, urlsplit
 
-from digest.clean import clean_text
+from digest.clean import clean_paragraphs, describe_drops, explanation
 from digest.errors import ExtractionError
 from digest.models import Article, SourceItem
 from digest.sentences import split_sentences
@@ -40,21 +40,14 @@ _MD_LINE_MARK = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+(?=\S))", re.MULT
 
 def extract(item: SourceItem) -> Article:
     """Clean one item into an Article. Raises ExtractionError with a one-line reason."""
-    author = None
-    if item.content_type == "text/html":
-        title, text, published, author = _from_html(item)
-    else:
-        body = _strip_markdown(item.body) if item.content_type == "text/markdown" else item.body
-        title = item.title
-        if not body.strip() and title and len(title.split()) > TITLE_MAX_WORDS:
-            # A one-line file: its only line is the article, not a title (a feed description,
-            # a transcript). Title it by its opening words rather than refuse it.
-            body, title = title, " ".join(title.split()[:TITLE_WORDS]) + " …"
-        text, published = clean_text(body, title=title), item.published
+    title, rows, published, author = _clean(item)
     if not title:
         raise ExtractionError("no title found")
+    text = "\n\n".join(p for p, reason in rows if reason is None)
     if not text.strip() or not split_sentences(text):
-        raise ExtractionError("no article text left after removing boilerplate")
+        raise ExtractionError(
+            "no article text left after removing boilerplate" + describe_drops(rows)
+        )
     return Article(
         uid=item.uid,
         source=item.source,
@@ -67,20 +60,44 @@ def extract(item: SourceItem) -> Article:
     )
 
 
-def _from_html(item: SourceItem) -> tuple[str | None, str, datetime | None, str | None]:
+def explain(item: SourceItem) -> str:
+    """Every paragraph of the item, kept or dropped and why (`digest summarize --explain`)."""
+    title, rows, _, _ = _clean(item)
+    return explanation(rows, title=title)
+
+
+Rows = list[tuple[str, str | None]]
+
+
+def _clean(item: SourceItem) -> tuple[str | None, Rows, datetime | None, str | None]:
+    """Title, each paragraph with why it was dropped (None: kept), date and author."""
+    if item.content_type == "text/html":
+        return _from_html(item)
+    body = _strip_markdown(item.body) if item.content_type == "text/markdown" else item.body
+    title = item.title
+    if not body.strip() and title and len(title.split()) > TITLE_MAX_WORDS:
+        # A one-line file: its only line is the article, not a title (a feed description,
+        # a transcript). Title it by its opening words rather than refuse it.
+        body, title = title, " ".join(title.split()[:TITLE_WORDS]) + " …"
+    return title, clean_paragraphs(body, title=title), item.published, None
+
+
+def _from_html(item: SourceItem) -> tuple[str | None, Rows, datetime | None, str | None]:
     """trafilatura in precision mode first (its extra filtering keeps related-link blurbs out
     of briefs); a page it or our filters leave empty is tried again with trafilatura's
     defaults, which extract more real pages (benchmarks/cleaning.py: every dev page briefed),
     so a page trafilatura can read is never refused for our extra caution."""
-    doc, text, title = None, "", None
+    doc, rows, title = None, [], None
     for favor_precision in (True, False):
         doc = _trafilatura(item, favor_precision=favor_precision)
         if doc is None or not (doc.text or "").strip():
             continue
         title = doc.title or item.title or page_title(item.body, item.url)
+        rows = _prose(doc, title)
         # trafilatura separates paragraphs by single newlines; our cleaner expects blank lines.
-        text = clean_text("\n\n".join(_prose(doc, title)), title=title)
-        if split_sentences(text):
+        kept = "\n\n".join(p for p, reason in rows if reason is None)
+        rows = _merge(rows, clean_paragraphs(kept, title=title))
+        if split_sentences("\n\n".join(p for p, reason in rows if reason is None)):
             break
     if doc is None or not (doc.text or "").strip():
         raise ExtractionError("no article found in the HTML")
@@ -90,7 +107,14 @@ def _from_html(item: SourceItem) -> tuple[str | None, str, datetime | None, str 
             published = datetime.fromisoformat(doc.date).replace(tzinfo=timezone.utc)
         except ValueError:
             logger.debug("Unparsable date %r in %s", doc.date, item.name)
-    return title, text, published, doc.author
+    return title, rows, published, doc.author
+
+
+def _merge(prose: Rows, cleaned: Rows) -> Rows:
+    """The HTML filter's drops in place, and the cleaner's verdict on the lines it kept."""
+    rest = iter(cleaned)
+    merged = [row if row[1] is not None else next(rest, row) for row in prose]
+    return merged + list(rest)
 
 
 def _trafilatura(item: SourceItem, *, favor_precision: bool):
@@ -140,8 +164,8 @@ def _slug_title(url: str | None) -> str | None:
     return urlsplit(url).hostname
 
 
-def _prose(doc, title: str | None) -> list[str]:
-    """The paragraphs of trafilatura's text that are prose, i.e. fit for a brief.
+def _prose(doc, title: str | None) -> Rows:
+    """The lines of trafilatura's text, each with why it is not prose fit for a brief.
 
     Measured in benchmarks/extraction.py: most brief sentences not in the human gold body were
     the headline repeated as the first line, sub-headings, standfirsts, datelines and labels
@@ -152,18 +176,21 @@ def _prose(doc, title: str | None) -> list[str]:
     """
     headings = {_fold("".join(h.itertext())) for h in doc.body.iter("head")}
     folded_title = _fold(title or "")
-    kept = []
+    rows: Rows = []
     for line in doc.text.splitlines():
         line = line.removeprefix("- ")  # trafilatura's marker for a list item, not its text
         folded = _fold(line)
-        if not folded or folded in headings:
+        if not folded:
             continue
-        if folded_title and SequenceMatcher(None, folded, folded_title).ratio() > 0.8:
-            continue
-        if len(line.split()) < LABEL_MAX_WORDS and not _ENDS_SENTENCE.search(line.rstrip()):
-            continue
-        kept.append(line)
-    return kept
+        reason = None
+        if folded in headings:
+            reason = "HTML heading"
+        elif folded_title and SequenceMatcher(None, folded, folded_title).ratio() > 0.8:
+            reason = "repeats the title"
+        elif len(line.split()) < LABEL_MAX_WORDS and not _ENDS_SENTENCE.search(line.rstrip()):
+            reason = "short HTML line without final punctuation (label, dateline)"
+        rows.append((line, reason))
+    return rows
 
 
 def _fold(text: str) -> str:

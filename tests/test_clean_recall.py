@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from digest.clean import clean_paragraphs
+from digest.cli import main
+from digest.errors import ExtractionError
 from digest.extract import extract
 from digest.models import SourceItem
 from digest.sources.feed import as_html
@@ -101,3 +103,24 @@ def test_page_without_title_element_is_titled(head, body_top, url, title) -> Non
     article = extract(_html_item(html, url))
     assert article.title == title
     assert DIRTY_BODY[0] in article.text
+
+
+def test_summarize_explain_lists_each_paragraph_with_its_verdict(tmp_path, capsys) -> None:
+    page = "\n\n".join([DIRTY_TITLE, "* Home", "Share this article", *DIRTY_BODY])
+    path = tmp_path / "page.txt"
+    path.write_text(page, encoding="utf-8")
+    assert main(["summarize", "--explain", str(path), "-c", str(tmp_path / "none.yaml")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"title: {DIRTY_TITLE}"
+    assert "- menu bullet: * Home" in out
+    assert any(line.startswith("- call to action / navigation: Share this") for line in out)
+    assert any(line.startswith(f"+ kept: {DIRTY_BODY[3][:60]}") for line in out)
+    assert out[-1] == f"{len(DIRTY_BODY)} of {len(DIRTY_BODY) + 2} paragraphs kept"
+
+
+def test_an_item_with_no_article_text_says_why_in_one_line() -> None:
+    with pytest.raises(ExtractionError) as err:
+        extract(_text_item(DIRTY_TITLE, "\n\n".join(["* Home", "* News", "Share this article"])))
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith("no article text left after removing boilerplate (3 paragraphs")

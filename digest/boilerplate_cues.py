@@ -30,7 +30,14 @@ STOPWORDS = frozenset(
 )
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-URL = re.compile(r"(?:https?://|www\.)\S+|\b\S+@\S+\.\w{2,}\b", re.IGNORECASE)
+# Bare URLs and e-mail addresses. The address parts are bounded (RFC 5321 lengths), so the
+# pattern stays linear on long runs of "a@a@a@..." where "\S+@\S+" was quadratic; an address
+# starts only where a word does.
+URL = re.compile(
+    r"(?:https?://|www\.)\S+"
+    r"|(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.\w{2,24}\b",
+    re.IGNORECASE,
+)
 # Patterns anchored at a paragraph's end are searched in its last TAIL characters only, so their
 # cost does not grow with the paragraph.
 TAIL = 24

@@ -30,9 +30,17 @@ STOPWORDS = frozenset(
 )
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-# The address part is bounded by the lengths RFC 5321 allows (local part 64, domain 255, label
-# 63): unbounded `\S+@\S+` tried every split of every token, cubic on "a@a@a@..." (issue 11).
-URL = re.compile(r"(?:https?://|www\.)\S+|\b[^\s@]{1,64}@[^\s@]{1,255}\.\w{2,63}\b", re.IGNORECASE)
+# Bare URLs and e-mail addresses. The address parts are bounded (RFC 5321 lengths), so the
+# pattern stays linear on long runs of "a@a@a@..." where "\S+@\S+" was quadratic; an address
+# starts only where a word does.
+URL = re.compile(
+    r"(?:https?://|www\.)\S+"
+    r"|(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.\w{2,24}\b",
+    re.IGNORECASE,
+)
+# Patterns anchored at a paragraph's end are searched in its last TAIL characters only, so their
+# cost does not grow with the paragraph.
+TAIL = 24
 # A paragraph "reads as a sentence" if it ends like one (closing quotes/brackets allowed).
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 # A numbered list item ("1. ", "2) "), as under a "Most read" label.
@@ -142,16 +150,12 @@ _NAV = "|".join(
 )
 CUE = re.compile(rf"\b(?:{_SUBSCRIBE}|{_SOCIAL}|{_LEGAL}|{_ADS}|{_NAV})\b", re.IGNORECASE)
 
-# A cookie notice is long grammatical prose, so it needs its own pair cue: cookie + consent words.
-# Linear on purpose (issue 11): `cookie.*consent` rescanned to the end from every "cookie", so
-# "cookie " * 50,000 took minutes. Here only the FIRST cookie word is tried (anchored at \A; a
-# lookahead is never re-entered once it matched, so `(?=(...))\1` is an atomic group that also
-# works before Python 3.11), and one backward scan looks for a consent word after it. Same
-# matches as before: if a consent word follows any cookie word, it follows the first one.
-COOKIE_NOTICE = re.compile(
-    r"\A(?=(.*?\bcookies?\b))\1.*\b(?:consent|accept|browsing|privacy|experience|"
-    r"our\s+(?:site|website)|personali[sz]e)\b",
-    re.IGNORECASE | re.DOTALL,
+# A cookie notice is long grammatical prose, so it needs its own pair cue: a cookie word and a
+# consent word in the same paragraph (clean.py checks both; no ".*" between them to backtrack).
+COOKIE_WORD = re.compile(r"\bcookies?\b", re.IGNORECASE)
+COOKIE_CONSENT = re.compile(
+    r"\b(?:consent|accept|browsing|privacy|experience|our\s+(?:site|website)|personali[sz]e)\b",
+    re.IGNORECASE,
 )
 
 # Imperative openers of calls to action ("Get ...", "Join ...", "Escape ..."): a verb first,
@@ -222,7 +226,10 @@ CREDIT = re.compile(
     r"(?:\(?\b(?:image|photo|photograph|picture|video|illustration)s?\s*(?:credit|courtesy|by|"
     r"source)s?\b\s*:?|^\s*(?:credits?|source|photo|photograph|illustration|image|pictured)\s*:"
     r"|\bphoto\s*/|^caption$|^image\s+\d+\s+of\s+\d+$"
-    r"|©|\(c\)\s|\bcopyright\b)",
+    r"|©|\(c\)\s|\bcopyright\b"
+    # "FILE PHOTO: ...", "... (Image: GETTY)", "... REUTERS/Jane Roe": wire captions
+    r"|^\s*file\s+(?:photo|picture|image)\b|\((?:image|photo|picture)s?\s*:"
+    r"|(?-i:\b(?:REUTERS|AP|AFP|EPA|GETTY|Reuters)\s*/\s*[A-Z]))",
     re.IGNORECASE,
 )
 # "... / AP file", "... (Getty Images)", "Photo: Reuters": an agency name closing the paragraph.
@@ -269,6 +276,9 @@ BIO = re.compile(
 )
 
 
+ENGLISH_SHARE = 0.25  # share of English stopwords above which a text is taken for English
+
+
 @lru_cache(maxsize=1)
 def _stoplists() -> dict[str, frozenset[str]]:
     """jusText's 100 stoplists (shipped inside the wheel, nothing downloaded), if installed.
@@ -298,10 +308,15 @@ def _languages_of_word() -> dict[str, tuple[str, ...]]:
 
 def stopwords_for(words: list[str]) -> frozenset[str]:
     """The stoplist of the page's language: the one covering most of the page's words."""
+    lists = _stoplists()
+    english = lists["English"]
+    # Fast path, most of what we read: English prose is 40-50% English stopwords, other
+    # languages' text a few percent (shared short words like "a", "no", "in").
+    if words and sum(w.lower() in english for w in words) >= ENGLISH_SHARE * len(words):
+        return english
     index = _languages_of_word()
     votes: Counter[str] = Counter()
     for w, c in Counter(w.lower() for w in words).items():
         for lang in index.get(w, ()):
             votes[lang] += c
-    lists = _stoplists()
-    return lists[votes.most_common(1)[0][0]] if votes else lists["English"]
+    return lists[votes.most_common(1)[0][0]] if votes else english

@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     summ.add_argument("--sentences", "-n", type=int, default=None, help="sentences in the brief")
     summ.add_argument("--method", "-m", default=None, help="summary method (default: config's)")
+    summ.add_argument(
+        "--explain", action="store_true", help="list each paragraph, kept or dropped and why"
+    )
 
     send = command("send-test", cmd_send_test, "email the latest digest to one address")
     send.add_argument(
@@ -338,6 +341,11 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         item = _fetch_article(args.file, config.fetch if config else Fetch())
     else:
         item = _read_article(Path(args.file))
+    if args.explain:
+        from digest.extract import explain
+
+        sys.stdout.write(explain(item) + "\n")
+        return 0
     article = extract(item)
     sentences = summarize(
         article.text,

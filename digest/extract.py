@@ -12,9 +12,10 @@ import logging
 import re
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
+from urllib.parse import unquote, urlsplit
 
 from digest import markdown
-from digest.clean import clean_paragraphs, clean_text
+from digest.clean import clean_paragraphs, describe_drops, explanation
 from digest.errors import ExtractionError
 from digest.links import web_link
 from digest.models import Article, SourceItem
@@ -28,32 +29,32 @@ _ENDS_SENTENCE = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
 # Headings, datelines, labels and standfirsts are short; an unpunctuated paragraph at least this
 # long is kept as prose.
 LABEL_MAX_WORDS = 40
+# A first line longer than this is prose, not a title; such a line is titled by its first words.
+TITLE_MAX_WORDS = 30
+TITLE_WORDS = 10
+_SLUG_EXT = re.compile(r"\.[A-Za-z0-9]{1,5}$")  # .html, .php, .aspx
+_SLUG_SEP = re.compile(r"[-_+.\s]+")
 
 
 def extract(item: SourceItem) -> Article:
     """Clean one item into an Article. Raises ExtractionError with a one-line reason."""
-    author = None
-    if item.content_type == "text/html":
-        title, text, published, author = _from_html(item)
-    else:
-        body = markdown.to_text(item.body) if item.content_type == "text/markdown" else item.body
-        published = item.published
-        if item.title:
-            title, text = item.title, clean_text(body, title=item.title)
-        else:
-            title, text = _untitled(body)
-            first_line = body.strip().partition("\n")[0]
-            logger.warning(
-                "%s (%s): no title line (the first line %s, like a paragraph); using its first"
-                " sentence as the title. Put the title on the first line.",
-                item.name,
-                item.source,
-                not_a_title(first_line) or "is not a title",
-            )
+    title, rows, published, author = _clean(item)
+    if not item.title and item.content_type != "text/html" and title:
+        first_line = item.body.strip().partition("\n")[0]
+        logger.warning(
+            "%s (%s): no title line (the first line %s, like a paragraph); using its first"
+            " sentence as the title. Put the title on the first line.",
+            item.name,
+            item.source,
+            not_a_title(first_line) or "is not a title",
+        )
     if not title:
         raise ExtractionError("no title found")
+    text = "\n\n".join(p for p, reason in rows if reason is None)
     if not text.strip() or not split_sentences(text):
-        raise ExtractionError("no article text left after removing boilerplate")
+        raise ExtractionError(
+            "no article text left after removing boilerplate" + describe_drops(rows)
+        )
     return Article(
         uid=item.uid,
         source=item.source,
@@ -66,52 +67,133 @@ def extract(item: SourceItem) -> Article:
     )
 
 
-def _untitled(body: str) -> tuple[str | None, str]:
-    """(title, text) of a text with no title line: its first sentence is the title.
+def explain(item: SourceItem) -> str:
+    """Every paragraph of the item, kept or dropped and why (`digest summarize --explain`)."""
+    title, rows, _, _ = _clean(item)
+    return explanation(rows, title=title)
+
+
+def _untitled(body: str) -> tuple[str | None, Rows]:
+    """(title, rows) of a text with no title line: its first sentence is the title.
 
     The sentence stays in the text: cleaning drops paragraphs that repeat the title, and the
     first paragraph, where the title came from, would otherwise go when it is one sentence.
     """
     first = split_sentences(split_paragraphs(body)[0]) if body.strip() else []
     if not first:
-        return None, clean_text(body)
+        return None, clean_paragraphs(body)
     title = first[0]
     if len(title) > TITLE_MAX_CHARS:  # a headline-sized cut, at a word
         title = title[: TITLE_MAX_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:-–— ") + "…"
-    paragraphs = clean_paragraphs(body, title=title)
-    kept = (
-        p for i, (p, why) in enumerate(paragraphs) if why is None or (i == 0 and why == "title")
-    )
-    return title, "\n\n".join(kept)
+    rows = clean_paragraphs(body, title=title)
+    if rows and rows[0][1] == "title":
+        rows[0] = (rows[0][0], None)
+    return title, rows
 
 
-def _from_html(item: SourceItem) -> tuple[str | None, str, datetime | None, str | None]:
-    import trafilatura
+Rows = list[tuple[str, str | None]]
 
-    doc = trafilatura.bare_extraction(
-        item.body,
-        url=item.url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        favor_precision=True,
-    )
+
+def _clean(item: SourceItem) -> tuple[str | None, Rows, datetime | None, str | None]:
+    """Title, each paragraph with why it was dropped (None: kept), date and author."""
+    if item.content_type == "text/html":
+        return _from_html(item)
+    body = markdown.to_text(item.body) if item.content_type == "text/markdown" else item.body
+    title = item.title
+    if not body.strip() and title and len(title.split()) > TITLE_MAX_WORDS:
+        # A one-line file: its only line is the article, not a title (a feed description,
+        # a transcript). Title it by its opening words rather than refuse it.
+        body, title = title, " ".join(title.split()[:TITLE_WORDS]) + " …"
+    if not title:  # no title line (sources/folder.py): the first sentence is the title
+        title, rows = _untitled(body)
+        return title, rows, item.published, None
+    return title, clean_paragraphs(body, title=title), item.published, None
+
+
+def _from_html(item: SourceItem) -> tuple[str | None, Rows, datetime | None, str | None]:
+    """trafilatura in precision mode first (its extra filtering keeps related-link blurbs out
+    of briefs); a page it or our filters leave empty is tried again with trafilatura's
+    defaults, which extract more real pages (benchmarks/cleaning.py: every dev page briefed),
+    so a page trafilatura can read is never refused for our extra caution."""
+    doc, rows, title = None, [], None
+    for favor_precision in (True, False):
+        doc = _trafilatura(item, favor_precision=favor_precision)
+        if doc is None or not (doc.text or "").strip():
+            continue
+        title = doc.title or item.title or page_title(item.body, item.url)
+        rows = _prose(doc, title)
+        # trafilatura separates paragraphs by single newlines; our cleaner expects blank lines.
+        kept = "\n\n".join(p for p, reason in rows if reason is None)
+        rows = _merge(rows, clean_paragraphs(kept, title=title))
+        if split_sentences("\n\n".join(p for p, reason in rows if reason is None)):
+            break
     if doc is None or not (doc.text or "").strip():
         raise ExtractionError("no article found in the HTML")
-    title = doc.title or item.title
-    # trafilatura separates paragraphs by single newlines; our cleaner expects blank lines.
-    text = clean_text("\n\n".join(_prose(doc, title)), title=title)
     published = item.published
     if doc.date:
         try:
             published = datetime.fromisoformat(doc.date).replace(tzinfo=timezone.utc)
         except ValueError:
             logger.debug("Unparsable date %r in %s", doc.date, item.name)
-    return title, text, published, doc.author
+    return title, rows, published, doc.author
 
 
-def _prose(doc, title: str | None) -> list[str]:
-    """The paragraphs of trafilatura's text that are prose, i.e. fit for a brief.
+def _merge(prose: Rows, cleaned: Rows) -> Rows:
+    """The HTML filter's drops in place, and the cleaner's verdict on the lines it kept."""
+    rest = iter(cleaned)
+    merged = [row if row[1] is not None else next(rest, row) for row in prose]
+    return merged + list(rest)
+
+
+def _trafilatura(item: SourceItem, *, favor_precision: bool):
+    import trafilatura
+
+    return trafilatura.bare_extraction(
+        item.body,
+        url=item.url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=favor_precision,
+    )
+
+
+def page_title(html: str, url: str | None) -> str | None:
+    """A page with no <title> is still titled: og:title, else the first <h1>, else the URL's
+    last path segment ("/2024/05/harbour-wall-vote.html" -> "Harbour wall vote")."""
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        root = None
+    if root is not None:
+        for meta in root.iter("meta"):
+            if (meta.get("property") or meta.get("name") or "").lower() == "og:title":
+                content = " ".join((meta.get("content") or "").split())
+                if content:
+                    return content
+        for h1 in root.iter("h1"):
+            heading = " ".join(h1.text_content().split())
+            if heading:
+                return heading
+    return _slug_title(url)
+
+
+def _slug_title(url: str | None) -> str | None:
+    if not url:
+        return None
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    for segment in reversed(segments):
+        stem = _SLUG_EXT.sub("", unquote(segment))
+        words = [w for w in _SLUG_SEP.split(stem) if w and not w.isdigit()]
+        if words:
+            return " ".join(words).capitalize()
+    return urlsplit(url).hostname
+
+
+def _prose(doc, title: str | None) -> Rows:
+    """The lines of trafilatura's text, each with why it is not prose fit for a brief.
 
     Measured in benchmarks/extraction.py: most brief sentences not in the human gold body were
     the headline repeated as the first line, sub-headings, standfirsts, datelines and labels
@@ -122,18 +204,21 @@ def _prose(doc, title: str | None) -> list[str]:
     """
     headings = {_fold("".join(h.itertext())) for h in doc.body.iter("head")}
     folded_title = _fold(title or "")
-    kept = []
+    rows: Rows = []
     for line in doc.text.splitlines():
         line = line.removeprefix("- ")  # trafilatura's marker for a list item, not its text
         folded = _fold(line)
-        if not folded or folded in headings:
+        if not folded:
             continue
-        if folded_title and SequenceMatcher(None, folded, folded_title).ratio() > 0.8:
-            continue
-        if len(line.split()) < LABEL_MAX_WORDS and not _ENDS_SENTENCE.search(line.rstrip()):
-            continue
-        kept.append(line)
-    return kept
+        reason = None
+        if folded in headings:
+            reason = "HTML heading"
+        elif folded_title and SequenceMatcher(None, folded, folded_title).ratio() > 0.8:
+            reason = "repeats the title"
+        elif len(line.split()) < LABEL_MAX_WORDS and not _ENDS_SENTENCE.search(line.rstrip()):
+            reason = "short HTML line without final punctuation (label, dateline)"
+        rows.append((line, reason))
+    return rows
 
 
 def _fold(text: str) -> str:

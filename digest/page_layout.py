@@ -95,7 +95,7 @@ def _is_source_label(p: Para) -> bool:
     lo, hi = SOURCE_LABEL_WORDS
     return (
         lo <= len(words) <= hi
-        and not cues.SENTENCE_END.search(p.text)
+        and not cues.SENTENCE_END.search(p.text[-cues.TAIL :])
         and all(w[0].isupper() for w in words)
         # ALL CAPS pairs are sub-headings ("SCORES QUARANTINED" style), not names (dev).
         and not all(w.isupper() for w in words)
@@ -113,3 +113,4 @@ def drop_captions_before_source(paras: list[Para]) -> None:
             continue
         if _prose(before) and _is_source_label(label) and after.kind == "good":
             p.reason = "caption (before source label)"
+            label.reason = "source label (of a caption)"

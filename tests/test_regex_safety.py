@@ -81,7 +81,7 @@ def adversarial_inputs(pattern: re.Pattern) -> list[str]:
 
 def test_the_package_has_patterns_to_check():
     # Guards the discovery itself: a walk that found nothing would pass everything.
-    assert "digest.boilerplate_cues.COOKIE_NOTICE" in PATTERNS
+    assert "digest.boilerplate_cues.COOKIE_CONSENT" in PATTERNS
     assert len(PATTERNS) > 20
 
 

@@ -1,0 +1,126 @@
+"""Clean text comes back whole (issue 10): the cleaner's other error, article text thrown away.
+All text is invented for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.clean import clean_paragraphs
+from digest.cli import main
+from digest.errors import ExtractionError
+from digest.extract import extract
+from digest.models import SourceItem
+from digest.sources.feed import as_html
+from tests.test_clean import DIRTY_BODY, DIRTY_TITLE
+
+# How CNN/DailyMail files and many CMS exports look: the whole story as one paragraph, which
+# ends in a photo caption rather than a full stop.
+ONE_PARAGRAPH = (
+    "The harbour town of Kelmsby will rebuild its sea wall after residents voted on Thursday to "
+    "borrow four million pounds for the work. The council said the new wall would be two metres "
+    "higher than the old one and finished before the autumn tides. Opponents had argued that the "
+    "national government should pay, because the wall also protects a railway line. The loan will "
+    "be repaid over thirty years from harbour fees and a small rise in local taxes. Workers "
+    "inspect the damaged sea wall at Kelmsby in January"
+)
+
+
+def _text_item(title: str, body: str) -> SourceItem:
+    return SourceItem(
+        source="t", uid=title, name="story.txt", body=body, content_type="text/plain", title=title
+    )
+
+
+def _html_item(html: str, url: str = "https://news.example.org/2026/11/harbour-wall-vote.html"):
+    return SourceItem(source="t", uid=url, name=url, body=html, content_type="text/html", url=url)
+
+
+def test_one_paragraph_article_is_kept_whole() -> None:
+    article = extract(_text_item(DIRTY_TITLE, ONE_PARAGRAPH))
+    assert article.text == ONE_PARAGRAPH
+
+
+def test_one_paragraph_article_ending_in_a_credit_line_is_not_emptied() -> None:
+    body = ONE_PARAGRAPH + ". Reporting by Jane Doe; editing by John Roe"
+    assert ONE_PARAGRAPH in extract(_text_item(DIRTY_TITLE, body)).text
+
+
+def test_last_paragraph_without_final_punctuation_is_kept() -> None:
+    last = "The council will meet again in the spring to choose the contractor for the work"
+    rows = clean_paragraphs("\n\n".join([DIRTY_TITLE, *DIRTY_BODY, last]), title=DIRTY_TITLE)
+    assert dict(rows)[last] is None
+
+
+def test_headings_inside_a_clean_article_are_kept() -> None:
+    heading = "Who pays for the wall"
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:3], heading, *DIRTY_BODY[3:]])
+    assert dict(clean_paragraphs(page, title=DIRTY_TITLE))[heading] is None
+
+
+def test_one_line_file_is_its_own_body() -> None:
+    """A .txt file of one long line: the line is the article, titled by its first words."""
+    line = " ".join(ONE_PARAGRAPH.split())
+    article = extract(_text_item(line, ""))
+    assert article.text == line
+    assert article.title.startswith("The harbour town of Kelmsby")
+
+
+def test_one_paragraph_feed_description_is_briefed() -> None:
+    """A long feed description (one paragraph, no final full stop) is the item's text."""
+    description = " ".join([ONE_PARAGRAPH + ".", *DIRTY_BODY, ONE_PARAGRAPH])
+    assert len(description.split()) > 250
+    html = as_html(description, False, title=DIRTY_TITLE, published=None)
+    article = extract(_html_item(html))
+    assert article.title == DIRTY_TITLE
+    assert DIRTY_BODY[3] in article.text
+    assert article.text.endswith("in January")
+
+
+PAGE_BODY = "".join(f"<p>{p}</p>" for p in DIRTY_BODY)
+
+
+@pytest.mark.parametrize(
+    ("head", "body_top", "url", "title"),
+    [
+        (
+            '<meta property="og:title" content="Kelmsby votes for a new sea wall">',
+            "<h1>Sea wall</h1>",
+            "https://news.example.org/a/1",
+            "Kelmsby votes for a new sea wall",
+        ),
+        (
+            "",
+            "<h1>Kelmsby borrows for its sea wall</h1>",
+            "https://news.example.org/a/1",
+            "Kelmsby borrows for its sea wall",
+        ),
+        ("", "", "https://news.example.org/2026/11/harbour-wall-vote.html", "Harbour wall vote"),
+    ],
+    ids=["og:title", "h1", "url slug"],
+)
+def test_page_without_title_element_is_titled(head, body_top, url, title) -> None:
+    html = f"<html><head>{head}</head><body><article>{body_top}{PAGE_BODY}</article></body></html>"
+    article = extract(_html_item(html, url))
+    assert article.title == title
+    assert DIRTY_BODY[0] in article.text
+
+
+def test_summarize_explain_lists_each_paragraph_with_its_verdict(tmp_path, capsys) -> None:
+    page = "\n\n".join([DIRTY_TITLE, "* Home", "Share this article", *DIRTY_BODY])
+    path = tmp_path / "page.txt"
+    path.write_text(page, encoding="utf-8")
+    assert main(["summarize", "--explain", str(path), "-c", str(tmp_path / "none.yaml")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"title: {DIRTY_TITLE}"
+    assert "- menu bullet: * Home" in out
+    assert any(line.startswith("- call to action / navigation: Share this") for line in out)
+    assert any(line.startswith(f"+ kept: {DIRTY_BODY[3][:60]}") for line in out)
+    assert out[-1] == f"{len(DIRTY_BODY)} of {len(DIRTY_BODY) + 2} paragraphs kept"
+
+
+def test_an_item_with_no_article_text_says_why_in_one_line() -> None:
+    with pytest.raises(ExtractionError) as err:
+        extract(_text_item(DIRTY_TITLE, "\n\n".join(["* Home", "* News", "Share this article"])))
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith("no article text left after removing boilerplate (3 paragraphs")

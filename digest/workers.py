@@ -31,9 +31,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 # Below this many items per worker, starting the pool costs more than it saves: the forkserver
-# imports the pipeline once (about 1 s of CPU), and one article takes a few milliseconds.
-# Measured with benchmarks/end_to_end.py (its --workers column).
-MIN_ITEMS_PER_WORKER = 100
+# imports the pipeline, each worker warms its own caches, and every article is pickled twice.
+# Measured with benchmarks/end_to_end.py on 2 cores: 1,000 stories took 6.0 s in one process and
+# 7.6 s on two; 3,000 took 24.6 s and 19.1 s; 10,000 took 68 s and 38 s.
+MIN_ITEMS_PER_WORKER = 750
 # Imported once by the forkserver, so every worker shares them instead of importing its own
 # copy on first use (the pipeline imports these lazily, to keep the CLI's start-up quick). A
 # module that is not installed is skipped by the forkserver.

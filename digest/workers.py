@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from queue import Empty
 from typing import TypeVar
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class Workers:
         self.size = workers or cpu_count()
         self.min_items_per_worker = min_items_per_worker or MIN_ITEMS_PER_WORKER
         self._pool: ProcessPoolExecutor | None = None
-        self._listener: logging.handlers.QueueListener | None = None
+        self._listener: _LogRelay | None = None
         self._terminated = False
 
     def __enter__(self) -> Workers:
@@ -106,8 +107,7 @@ class Workers:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
             queue = context.Queue()
-            self._listener = logging.handlers.QueueListener(queue, _Redispatch())
-            self._listener.start()
+            self._listener = _LogRelay(queue)
             level = logging.getLogger("digest").getEffectiveLevel()
             self._pool = ProcessPoolExecutor(
                 self.size,
@@ -127,7 +127,7 @@ class Workers:
             with _live_lock:
                 _live.discard(self)
         if self._listener is not None:
-            self._listener.stop()  # handles what is still queued, then returns
+            self._listener.stop()  # relays what is still queued, then returns
             self._listener = None
 
     def terminate(self) -> None:
@@ -140,6 +140,9 @@ class Workers:
         for process in list(getattr(pool, "_processes", {}).values()):
             process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
+        with _live_lock:
+            _live.discard(self)
 
 
 def terminate_all() -> None:
@@ -150,17 +153,41 @@ def terminate_all() -> None:
         pool.terminate()
 
 
-class _Redispatch(logging.Handler):
-    """Hand a worker's record to the logger it was made for, here in the main process."""
+class _LogRelay:
+    """Hands the workers' log records to the logger each was made for, in this process.
 
-    def handle(self, record: logging.LogRecord) -> bool:
+    Not logging's QueueListener: its stop() puts a sentinel through the queue, which takes the
+    queue's write lock, and a worker killed while writing a record leaves that lock held for
+    good, so stop() would wait forever. This process only reads, and stops by a flag, with a
+    bounded wait.
+    """
+
+    def __init__(self, queue) -> None:
+        self.queue = queue
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="worker-logs", daemon=True)
+        self.thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
+        # Bounded: a worker killed in the middle of a record leaves a message that never ends.
+        self.thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self.stopping.is_set():
+            self._relay(timeout=0.2)
+        while self._relay(timeout=0):  # what is still queued
+            pass
+
+    def _relay(self, *, timeout: float) -> bool:
+        try:
+            record = self.queue.get(timeout=timeout) if timeout else self.queue.get_nowait()
+        except (Empty, EOFError, OSError):
+            return False
         target = logging.getLogger(record.name)
         if target.isEnabledFor(record.levelno):
             target.handle(record)
         return True
-
-    def emit(self, record: logging.LogRecord) -> None:  # handle() does the work
-        pass
 
 
 def _init_worker(queue, level: int, parent: int) -> None:

@@ -4,21 +4,15 @@ Public API: `load_config`, `run_once`, `summarize`; everything else is internal.
 
 The API is imported on first use (PEP 562 `__getattr__`), not when the package is: every
 command imports `digest` first, and `digest --help` or `digest status` should not pay for the
-pipeline (pydantic, jinja2, httpx, trafilatura, numpy...). It also means `digest.config` can
-import `__version__` from here without an import cycle.
+pipeline (pydantic, jinja2, httpx, trafilatura, numpy...). `__version__` is read from the
+package metadata on first use too: importing importlib.metadata costs `digest status` 28 ms.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = version("digest")
-except PackageNotFoundError:  # run from a source tree that was never `pip install`ed
-    __version__ = "0+unknown"
 
 __all__ = ["__version__", "load_config", "run_once", "summarize"]
 
@@ -39,6 +33,15 @@ if TYPE_CHECKING:  # for type checkers and IDEs, which do not run __getattr__
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("digest")
+        except PackageNotFoundError:  # a source tree that was never `pip install`ed
+            value = "0+unknown"
+        globals()[name] = value
+        return value
     if name in _API:
         value = getattr(importlib.import_module(_API[name]), name)
         globals()[name] = value  # later lookups skip this function
@@ -47,4 +50,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_API))
+    return sorted(set(globals()) | set(_API) | {"__version__"})

@@ -30,14 +30,12 @@ from pydantic import (
     model_validator,
 )
 
-from digest import __version__
 from digest.errors import ConfigError
 from digest.summarise import METHODS
 from digest.triggers import collect_trigger, cron_trigger
 
 # One list of method names, owned by the summariser (a cheap import: sumy loads lazily).
 SUMMARY_METHODS = METHODS
-USER_AGENT = f"digest/{__version__} (+https://github.com/digest-news/digest)"
 
 
 class _Model(BaseModel):
@@ -289,7 +287,9 @@ class Fetch(_Model):
         20, gt=0, description="Seconds per request: connect, headers and body, redirects too."
     )
     max_bytes: int = Field(5_000_000, gt=0, description="Larger responses are cut off and skipped.")
-    user_agent: str = USER_AGENT
+    user_agent: str | None = Field(
+        None, description="User-Agent header; default digest/VERSION (+project URL)."
+    )
     per_host_concurrency: int = Field(2, ge=1, le=16)
     run_budget: float = Field(
         180,

@@ -293,6 +293,12 @@ class _GuardedBackend(httpcore.NetworkBackend):
         self._sockets.sleep(seconds)
 
 
+def default_user_agent() -> str:
+    from digest import __version__
+
+    return f"digest/{__version__} (+https://github.com/digest-news/digest)"
+
+
 class Fetcher:
     """One HTTP client for a run; thread-safe. Use as a context manager, or call close()."""
 
@@ -314,7 +320,10 @@ class Fetcher:
         self._client = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(self.config.timeout),
-            headers={"User-Agent": self.config.user_agent, "Accept-Encoding": "gzip, deflate"},
+            headers={
+                "User-Agent": self.config.user_agent or default_user_agent(),
+                "Accept-Encoding": "gzip, deflate",
+            },
             follow_redirects=False,  # followed by hand below, to check every hop's scheme
         )
         self._budget_end = time.monotonic() + self.config.run_budget

@@ -57,7 +57,6 @@ def render_email(
     digest: Digest,
     *,
     name: str,
-    subject: str,
     env: jinja2.Environment,
     config: Config,
     max_html_bytes: int = MAX_HTML_BYTES,

@@ -272,7 +272,7 @@ def render_all(
         unsubscribe_url=config.email.unsubscribe_url,
         sections=config.sections,
     )
-    return rendered, render_email(digest, name=name, subject=subject, env=env, config=config)
+    return rendered, render_email(digest, name=name, env=env, config=config)
 
 
 def extract_all(

@@ -58,7 +58,7 @@ def make_config(tmp_path, **output):
 
 def test_a_small_digest_is_sent_whole(tmp_path):
     config = make_config(tmp_path)
-    copy = render_email(make_digest(3), name="d", subject="s", env=environment(), config=config)
+    copy = render_email(make_digest(3), name="d", env=environment(), config=config)
     assert (copy.shown, copy.total) == (3, 3)
     assert "more stor" not in copy.html
 
@@ -66,9 +66,7 @@ def test_a_small_digest_is_sent_whole(tmp_path):
 def test_a_large_digest_is_cut_at_a_whole_item_with_a_link_to_the_archive(tmp_path):
     config = make_config(tmp_path, archive_url="https://example.org/digests/")
     digest = make_digest(50, sentences=10)
-    copy = render_email(
-        digest, name="digest-2026-11-24", subject="s", env=environment(), config=config
-    )
+    copy = render_email(digest, name="digest-2026-11-24", env=environment(), config=config)
 
     assert len(copy.html.encode()) < sent_size(copy.html) < MAX_HTML_BYTES
     assert 0 < copy.shown < 50
@@ -84,9 +82,7 @@ def test_a_large_digest_is_cut_at_a_whole_item_with_a_link_to_the_archive(tmp_pa
 
 def test_without_archive_url_the_cut_says_how_many_without_a_link(tmp_path):
     config = make_config(tmp_path)
-    copy = render_email(
-        make_digest(50, 10), name="d", subject="s", env=environment(), config=config
-    )
+    copy = render_email(make_digest(50, 10), name="d", env=environment(), config=config)
     assert copy.shown < 50
     assert f"{50 - copy.shown} more stories in the full digest" in copy.html
 
@@ -101,7 +97,7 @@ def test_a_style_block_over_16_kb_is_dropped_but_inline_styles_stay():
 
 def test_message_is_multipart_alternative_with_list_headers(tmp_path):
     config = make_config(tmp_path)
-    copy = render_email(make_digest(2), name="d", subject="s", env=environment(), config=config)
+    copy = render_email(make_digest(2), name="d", env=environment(), config=config)
     mid = make_message_id("digest-2026-11-24", NOW.isoformat(), "bob@example.org", "B <b@ex.org>")
     msg = build_message(
         copy,
@@ -161,7 +157,7 @@ def test_the_cut_keeps_as_many_stories_as_fit(tmp_path):
     )
     digest = Digest("Morning Brief", NOW, briefs)
 
-    copy = render_email(digest, name="d", subject="s", env=environment(), config=config)
+    copy = render_email(digest, name="d", env=environment(), config=config)
 
     assert 0 < copy.shown < 300 and sent_size(copy.html) < MAX_HTML_BYTES
     one_more = render(

@@ -260,7 +260,8 @@ def render_all(
 ) -> tuple[RenderedDigest, EmailCopy]:
     """The digest's next free name, its files' contents and its email copy (cut to fit if large)."""
     day = f"{digest.generated_at:%Y-%m-%d}"
-    name = state.next_name(day, _names_on_disk(config, day))
+    # Digest files already in output.dir (e.g. from a deleted state) are never overwritten.
+    name = state.next_name(day, digests_on_disk(config.output.dir))
     subject = subject_for(
         config.email.subject, title=config.title, date=digest.generated_at, name=name
     )
@@ -434,10 +435,3 @@ def _described_by_files(
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _names_on_disk(config: Config, day: str) -> set[str]:
-    """Digest files already in output.dir (e.g. from a deleted state) are never overwritten."""
-    if not config.output.dir.is_dir():
-        return set()
-    return {p.name.split(".", 1)[0] for p in config.output.dir.glob(f"digest-{day}*.*")}

@@ -14,7 +14,7 @@ nor the next digest.
 The one window no SMTP client can close: the server accepted the message (we sent the final
 "." of DATA) but we died before recording 'sent'. We record 'sending' only once the server has
 accepted the recipient, right before DATA, so that window is as short as it can be: the
-server's reply to DATA plus one SQLite commit. A row found in 'sending' at start-up is SENT
+server's reply to DATA plus one commit. A row found in 'sending' at start-up is SENT
 AGAIN, and so is a message whose DATA reply could not be read (smtp.py): both are unknown
 outcomes. We chose at-least-once: a loss is silent and the reader never learns of it, a duplicate
 is visible and harmless, and the copy carries the same Message-ID, which many mailboxes

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from helpers import LIBRARY_ARTICLE, NOW, SEED, add_article, query, write_config
+from helpers import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, SEED, add_article, query, write_config
 from mailserver import closed_port
 
 from digest.cli import main
@@ -212,3 +212,18 @@ def test_a_server_that_does_not_answer_is_one_line(tmp_path, capsys):
     [error] = capsys.readouterr().err.splitlines()
     assert f"cannot use the state database postgresql://digest@127.0.0.1:{port}/digest" in error
     assert "that the PostgreSQL server is running" in error and "PGPASSWORD" in error
+
+
+def test_a_dry_run_changes_nothing_in_the_state(tmp_path, config, articles, capsys):
+    add_article(articles, "harbour.txt", HARBOUR_ARTICLE)
+    run_once(config, now=NOW)
+    add_article(articles, "library.txt", LIBRARY_ARTICLE)
+    before = {t: query(config.state, f"SELECT * FROM {t} ORDER BY 1") for t in RELEASE_ROWS}
+    capsys.readouterr()
+
+    assert main(["run", "--dry-run", "-c", str(tmp_path / "config.yaml")]) == 0
+
+    # It saw the state (the harbour story is done), on either backend, and changed none of it.
+    assert "with 1 article from 1 source:" in capsys.readouterr().out
+    after = {t: query(config.state, f"SELECT * FROM {t} ORDER BY 1") for t in RELEASE_ROWS}
+    assert after == before

@@ -407,7 +407,7 @@ def write_index(state: State, config: Config, env) -> None:
     state knows, and those it does not (written before a --new-state), so none drops out."""
     ext = "html" if "html" in config.output.formats else config.output.formats[0]
     out = config.output.dir
-    known = {r.name: r for r in state.written()}
+    known = {r.name: r for r in state.written(content=False)}
     names = [n for n in digests_on_disk(out) if (out / f"{n}.{ext}").exists()]
     entries = []
     for name in sorted(names, key=digest_order, reverse=True):

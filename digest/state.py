@@ -437,18 +437,21 @@ class State:
     def pending(self) -> list[DigestRecord]:
         return self._digests("WHERE status = 'pending' ORDER BY id")
 
-    def written(self) -> list[DigestRecord]:
-        """Every written digest, newest first."""
-        return self._digests("WHERE status = 'written' ORDER BY id DESC")
+    def written(self, *, content: bool = True) -> list[DigestRecord]:
+        """Every written digest, newest first. Without `content`, their rendered files are left
+        empty: the archive index lists every digest ever written, and loading all of them held
+        a few times the largest one in memory."""
+        return self._digests("WHERE status = 'written' ORDER BY id DESC", content=content)
 
     def last_digest(self) -> DigestRecord | None:
         found = self._digests("ORDER BY id DESC LIMIT 1")
         return found[0] if found else None
 
-    def _digests(self, where: str) -> list[DigestRecord]:
+    def _digests(self, where: str, *, content: bool = True) -> list[DigestRecord]:
+        files = "html, text, json" if content else "'', '', ''"
         rows = self.db.execute(
-            "SELECT id, name, created_at, slot, status, articles, sources, subject, html, text,"
-            f" json FROM digests {where}"
+            "SELECT id, name, created_at, slot, status, articles, sources, subject,"
+            f" {files} FROM digests {where}"
         ).fetchall()
         return [
             DigestRecord(

@@ -19,7 +19,7 @@ from digest.clean import clean_paragraphs, describe_drops, explanation
 from digest.errors import ExtractionError
 from digest.links import web_link
 from digest.models import Article, SourceItem
-from digest.sentences import split_paragraphs, split_sentences
+from digest.sentences import has_sentences, split_paragraphs, split_sentences
 from digest.sources.folder import TITLE_MAX_CHARS, not_a_title
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def extract(item: SourceItem) -> Article:
     if not title:
         raise ExtractionError("no title found")
     text = "\n\n".join(p for p, reason in rows if reason is None)
-    if not text.strip() or not split_sentences(text):
+    if not text.strip() or not has_sentences(text):
         raise ExtractionError(
             "no article text left after removing boilerplate" + describe_drops(rows)
         )
@@ -125,7 +125,7 @@ def _from_html(item: SourceItem) -> tuple[str | None, Rows, datetime | None, str
         # trafilatura separates paragraphs by single newlines; our cleaner expects blank lines.
         kept = "\n\n".join(p for p, reason in rows if reason is None)
         rows = _merge(rows, clean_paragraphs(kept, title=title))
-        if split_sentences("\n\n".join(p for p, reason in rows if reason is None)):
+        if has_sentences("\n\n".join(p for p, reason in rows if reason is None)):
             break
     if doc is None or not (doc.text or "").strip():
         raise ExtractionError("no article found in the HTML")

@@ -115,7 +115,7 @@ def _run_once(config: Config, *, now: datetime | None, slot: str | None) -> RunR
             # summarised again every run (bad items are not: the next digest's footer shows them).
             state.add_repeats(found.repeats)
             handled = {r.article.uid for r in found.repeats}
-            if all(item.uid in handled for item in found.items):
+            if all(uid in handled for uid in found.uids):
                 found.remote.commit()  # nothing new came with these validators: keep them
             outbox.report_problems(found.skipped + found.failed_sources, digest_name=None, when=now)
             return RunReport(None, 0, 0, **outcome, **_mail_counts(mail))
@@ -162,7 +162,7 @@ def finish_interrupted(state: State, outbox: Outbox, config: Config, env) -> Del
 class Gathered:
     """What one run found: briefs to publish, and everything left out (with reasons)."""
 
-    items: tuple[SourceItem, ...]
+    uids: tuple[str, ...]  # every item read this run
     briefs: tuple[Brief, ...]
     folded: tuple[Article, ...]  # near-duplicates folded into a brief: seen, not shown
     repeats: tuple[Repeat, ...]  # stories a recent digest carried: logged, recorded, not shown
@@ -182,8 +182,14 @@ def gather(config: Config, state: State, *, now: datetime) -> Gathered:
     # read did not return (a feed that timed out now, or rotated them out).
     record_health(state, config.sources, collected, now=now)
     collected = merge_staged(state, collected)
+    uids = tuple(item.uid for item in collected.items)
+    content_types = {item.uid: item.content_type for item in collected.items}
+    items, collected = collected.items, replace(collected, items=())
     with Workers(config.workers) as workers:
-        articles, sigs, failed = extract_all(collected.items, workers)
+        articles, sigs, failed = extract_all(items, workers)
+        # The raw bodies (a page's whole HTML) are not needed past this point: let them go
+        # before the text is indexed and summarised, not at the end of the run.
+        del items
         # Repeats first, each on its own: every copy of an old story is named in the log, and
         # a new story is not lost by being folded into a copy of an old one. Both before
         # summarising, so only the stories that will be shown are summarised.
@@ -194,10 +200,10 @@ def gather(config: Config, state: State, *, now: datetime) -> Gathered:
             config,
             workers,
             also_in=stories.also_in,
-            content_types={item.uid: item.content_type for item in collected.items},
+            content_types=content_types,
         )
     return Gathered(
-        items=collected.items,
+        uids=uids,
         briefs=tuple(briefs),
         folded=tuple(stories.folded),
         repeats=tuple(repeats),
@@ -315,9 +321,15 @@ def summarise_all(
                 logger.warning("Skipped %s (%s): %s", article.name, article.source, result.reason)
                 skipped.append(result)
                 continue
+            brief = Brief(
+                article=article,
+                sentences=result,
+                method=config.summary.method,
+                also_in=also_in.get(article.uid, ()),
+            )
             if logger.isEnabledFor(logging.DEBUG):
-                _log_brief(article, result, how=content_types.get(article.uid))
-            briefs.append(replace(result, also_in=also_in.get(article.uid, ())))
+                _log_brief(article, brief, how=content_types.get(article.uid))
+            briefs.append(brief)
     return briefs, tuple(skipped)
 
 
@@ -346,7 +358,9 @@ def extract_one(item: SourceItem) -> tuple[Article | Skipped, bytes | None]:
     return article, (to_bytes(sig) if sig is not None else None)
 
 
-def summarise_one(article: Article, *, method: str, sentences: int) -> Brief | Skipped:
+def summarise_one(article: Article, *, method: str, sentences: int) -> tuple[str, ...] | Skipped:
+    """The chosen sentences only: the article is already in the main process, and sending it
+    back inside a Brief would copy every article's text there a second time."""
     try:
         chosen = summarize(article.text, sentences=sentences, method=method, title=article.title)
         if not chosen:
@@ -356,7 +370,7 @@ def summarise_one(article: Article, *, method: str, sentences: int) -> Brief | S
     except Exception as exc:  # a bug on one article must not sink the whole digest
         logger.exception("Unexpected error summarising %s (%s)", article.name, article.source)
         return Skipped(article.source, article.uid, article.name, f"internal error: {exc!r}")
-    return Brief(article=article, sentences=tuple(chosen), method=method)
+    return tuple(chosen)
 
 
 def _log_brief(article: Article, brief: Brief, *, how: str | None) -> None:
@@ -393,7 +407,7 @@ def write_index(state: State, config: Config, env) -> None:
     state knows, and those it does not (written before a --new-state), so none drops out."""
     ext = "html" if "html" in config.output.formats else config.output.formats[0]
     out = config.output.dir
-    known = {r.name: r for r in state.written()}
+    known = {r.name: r for r in state.written(content=False)}
     names = [n for n in digests_on_disk(out) if (out / f"{n}.{ext}").exists()]
     entries = []
     for name in sorted(names, key=digest_order, reverse=True):

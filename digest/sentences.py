@@ -112,11 +112,19 @@ def split_sentences(text: str) -> list[str]:
     A paragraph (or a line, see ``_units``) without final punctuation, such as a headline,
     dateline or caption, is never merged with the text after it.
     """
-    out: list[str] = []
+    return list(_sentences(text))
+
+
+def has_sentences(text: str) -> bool:
+    """`bool(split_sentences(text))`, splitting only as far as the first sentence: a check
+    that an article has text to summarise should not cost a second full split."""
+    return next(_sentences(text), None) is not None
+
+
+def _sentences(text: str) -> Iterator[str]:
     for block in _BLANK_LINE.split(text):
         for unit in _units(block):
-            out.extend(_split_unit(unit))
-    return out
+            yield from _split_unit(unit)
 
 
 def _units(block: str) -> Iterator[str]:

@@ -37,9 +37,10 @@ R = TypeVar("R")
 # 7.6 s on two; 3,000 took 24.6 s and 19.1 s; 10,000 took 68 s and 38 s.
 MIN_ITEMS_PER_WORKER = 750
 # Imported once by the forkserver, so every worker shares them instead of importing its own
-# copy on first use (the pipeline imports these lazily, to keep the CLI's start-up quick). A
-# module that is not installed is skipped by the forkserver.
-_PRELOAD = ["digest.pipeline", "trafilatura", "blingfire", "numpy", "datasketch", "justext"]
+# copy on first use (the pipeline imports these lazily, to keep the CLI's start-up quick); the
+# last one also runs an article through, to build the tables first use builds. A module that
+# cannot be imported is skipped by the forkserver.
+_PRELOAD = ["digest.pipeline", "trafilatura", "numpy", "datasketch", "digest.worker_preload"]
 
 # Pools alive in this process, so `digest serve` can stop their workers when it must leave
 # in the middle of a run (see terminate_all).

@@ -23,8 +23,10 @@ from digest.dedupe import (
     THRESHOLD,
     find_repeats,
     from_bytes,
+    merge_duplicates,
     signature,
     signatures,
+    similar_pairs,
     to_bytes,
 )
 from digest.models import Article, Sent
@@ -346,3 +348,55 @@ def test_the_scheduled_jobs_line_counts_the_repeats_it_left_out(tmp_path, caplog
     assert due.report.digest_name == "digest-2026-11-25"
     [line] = [m for m in caplog.messages if m.startswith("Digest job for")]
     assert "digest-2026-11-25 with 1 article, 1 repeat left out" in line
+
+
+def edited(text: str, rng, share: float) -> str:
+    """`text` with about `share` of its words replaced: near the threshold, both sides of it."""
+    words = text.split()
+    for k in rng.sample(range(len(words)), int(len(words) * share)):
+        words[k] = f"edit{rng.randrange(10**6)}"
+    return " ".join(words)
+
+
+def test_folding_finds_the_same_copies_as_datasketchs_own_index():
+    import random
+
+    from datasketch import MinHashLSH
+
+    rng = random.Random(7)
+    texts = []
+    for n in range(60):
+        base = story(n)
+        texts.append(base)
+        # Copies from barely touched to well past the threshold, so the banding is tested where
+        # it decides: pairs of copies land in some bands and not in others.
+        texts += [
+            edited(base, rng, rng.choice((0.0, 0.05, 0.09, 0.1, 0.11, 0.12, 0.13, 0.3)))
+            for _ in range(n % 5)
+        ]
+    rng.shuffle(texts)
+    articles = [Article(f"u{i}", "S", f"{i}.txt", f"T{i}", t) for i, t in enumerate(texts)]
+    sigs = signatures(articles)
+    hashes = [sigs[a.uid] for a in articles]
+
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=len(hashes[0]))
+    for i, h in enumerate(hashes):
+        lsh.insert(i, h)
+    expected = {
+        (min(i, j), max(i, j))
+        for i, h in enumerate(hashes)
+        for j in lsh.query(h)
+        if i != j and h.jaccard(hashes[j]) >= THRESHOLD
+    }
+    found = {(min(i, j), max(i, j)) for i, j in similar_pairs(hashes)}
+    assert found == expected
+    assert 50 < len(expected)  # the test has copies to find, and some edits went too far:
+    assert len(expected) < sum(n % 5 * (n % 5 + 1) // 2 for n in range(60))
+
+    # One brief per group of copies linked by those pairs, led by its first article.
+    leader = list(range(len(articles)))
+    for i, j in sorted(expected):
+        a, b = sorted((leader[i], leader[j]))
+        leader = [a if x == b else x for x in leader]
+    folded = merge_duplicates(articles, sigs)
+    assert [a.uid for a in folded.kept] == [f"u{i}" for i in sorted(set(leader))]

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
 from digest.models import RenderedDigest, Repeat, Sent, Skipped
 from digest.store.schema import articles, digests, state_info
@@ -222,10 +232,13 @@ class DigestsMixin:
             select(*_RECORD).where(digests.c.status == "pending").order_by(digests.c.id)
         )
 
-    def written(self) -> list[DigestRecord]:
-        """Every written digest, newest first."""
+    def written(self, *, content: bool = True) -> list[DigestRecord]:
+        """Every written digest, newest first. Without `content`, their rendered files are left
+        empty: the archive index lists every digest ever written, and loading all of them held
+        a few times the largest one in memory."""
+        columns = _RECORD if content else (*_RECORD[:8], *[literal_column("''")] * 3)
         return self._digests(
-            select(*_RECORD).where(digests.c.status == "written").order_by(digests.c.id.desc())
+            select(*columns).where(digests.c.status == "written").order_by(digests.c.id.desc())
         )
 
     def last_digest(self) -> DigestRecord | None:

@@ -82,7 +82,6 @@ class Web:
         self.client_rate = parse(config.web.subscribe_rate)
         self.address_rate = parse(ADDRESS_RATE)
         self.topics = subs.topics(config)
-        self.secure_cookie = self.base.startswith("https://")
 
     # -- rendering -----------------------------------------------------------------------
 
@@ -119,7 +118,8 @@ class Web:
             max_age=24 * 3600,
             httponly=True,
             samesite="lax",
-            secure=self.secure_cookie,
+            # Secure when the request came over https (through a proxy: X-Forwarded-Proto).
+            secure=request.url.scheme == "https",
         )
         return response
 

@@ -1,6 +1,7 @@
 """`digest run` end to end over a folder of N distinct stories: speed, memory, time per stage.
 
     python benchmarks/end_to_end.py [--sizes 1000 3000 10000] [--workers 1 0] [--stages]
+                                    [--state sqlite postgresql://USER:PASSWORD@HOST/postgres]
 
 For each N it writes N distinct article files into a temporary folder, then runs `digest run`
 on them in a fresh subprocess (cold start included, as a user or cron runs it), once per
@@ -13,6 +14,10 @@ web page sets, about 2,100 in all. Past that, each further story is made of sent
 twenty different real articles, so no two stories share more than a sentence or two and none
 is a repeat or a near-copy of another (the digest must carry all N; the table says so).
 
+--state runs each size on each backend: `sqlite` (a file, the default) and/or the URL of a
+PostgreSQL role that may create databases (e.g. $DIGEST_TEST_POSTGRES, README "Tests"): each
+run gets a new database of its own, dropped afterwards; digest gets the password as PGPASSWORD.
+
 --stages runs the same job once more in this process (workers: 1) with each stage's entry
 point wrapped in a timer (collect, extract+clean+sign, repeats, duplicates, summarise, render,
 email, write), and prints the share of each: where the time goes, not a second measurement.
@@ -23,6 +28,7 @@ Skips with a message when the data folder is absent.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -30,8 +36,11 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("DIGEST_DATA_DIR", REPO.parent / "shared" / "data"))
@@ -86,7 +95,9 @@ def mixed_stories(base: list[tuple[str, str]], count: int) -> list[tuple[str, st
     return out
 
 
-def write_folder(root: Path, stories: list[tuple[str, str]], workers: int = 0) -> None:
+def write_folder(
+    root: Path, stories: list[tuple[str, str]], workers: int = 0, state: str = "state/state.db"
+) -> None:
     folder = root / "articles"
     folder.mkdir(parents=True)
     for n, (title, body) in enumerate(stories):
@@ -96,7 +107,7 @@ def write_folder(root: Path, stories: list[tuple[str, str]], workers: int = 0) -
         "timezone: UTC\n"
         "sources: [{name: Local, type: folder, path: articles}]\n"
         "output: {dir: digests, formats: [html, txt, json]}\n"
-        "state: state/state.db\n" + (f"workers: {workers}\n" if workers else ""),
+        f"state: {state}\n" + (f"workers: {workers}\n" if workers else ""),
         encoding="utf-8",
     )
 
@@ -162,7 +173,35 @@ def _pss(pid: str) -> int:
     return 0
 
 
-def run_cli(root: Path) -> dict:
+@contextlib.contextmanager
+def backend(spec: str) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """(label, `state:` value, environment for digest) of one run on `spec`'s backend."""
+    if spec == "sqlite":
+        yield "SQLite", "state/state.db", {}
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    name = f"digest_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(
+        spec.replace("postgresql://", "postgresql+psycopg://", 1),
+        poolclass=NullPool,
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as db:
+        db.execute(text(f'CREATE DATABASE "{name}"'))
+    parts = urlsplit(spec)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    url = urlunsplit(parts._replace(netloc=f"{parts.username}@{host}", path=f"/{name}"))
+    try:
+        yield "PostgreSQL", url, {"PGPASSWORD": parts.password or ""}
+    finally:
+        with admin.connect() as db:
+            db.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run_cli(root: Path, env: dict[str, str] | None = None) -> dict:
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "digest", "run", "--config", str(root / "config.yaml")],
@@ -170,7 +209,7 @@ def run_cli(root: Path) -> dict:
         stderr=subprocess.PIPE,
         text=True,
         cwd=root,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
         start_new_session=True,
     )
     sampler = TreeSampler(proc.pid)  # a new session's id is its leader's pid
@@ -242,6 +281,13 @@ def main() -> None:
         "--workers", type=int, nargs="+", default=[1, 0], help="workers: values (0 = default)"
     )
     parser.add_argument("--stages", action="store_true", help="also time each stage (largest N)")
+    parser.add_argument(
+        "--state",
+        nargs="+",
+        default=["sqlite"],
+        metavar="sqlite|URL",
+        help="backends: sqlite, and/or a postgresql:// URL of a role that may create databases",
+    )
     args = parser.parse_args()
     if not (DATA / "summ" / "bbc_dev.jsonl").is_file():
         emit(f"skipped: evaluation data not found in {DATA} (set DIGEST_DATA_DIR)")
@@ -256,13 +302,14 @@ def main() -> None:
     emit("| N | state | workers | wall s | CPU s | articles/s (wall) | peak RSS MB | carried |")
     emit("|---|---|---|---|---|---|---|---|")
     for n in sorted(args.sizes):
-        for workers in args.workers:
-            with tempfile.TemporaryDirectory(prefix="digest-e2e-") as tmp:
+        for workers, spec in ((w, s) for w in args.workers for s in args.state):
+            with tempfile.TemporaryDirectory(prefix="digest-e2e-") as tmp, backend(spec) as b:
+                label, state, env = b
                 root = Path(tmp)
-                write_folder(root, stories[:n], workers)
-                r = run_cli(root)
+                write_folder(root, stories[:n], workers, state)
+                r = run_cli(root, env)
             emit(
-                f"| {n:,} | SQLite | {workers or f'all ({os.cpu_count()})'} | {r['wall']:.1f} |"
+                f"| {n:,} | {label} | {workers or f'all ({os.cpu_count()})'} | {r['wall']:.1f} |"
                 f" {r['cpu']:.1f} | {n / r['wall']:.0f} | {r['rss_mb']:.0f} | {r['carried']:,} |"
             )
     if args.stages:

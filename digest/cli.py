@@ -1,4 +1,5 @@
-"""digest commands: run, serve, status, send-test, check-config, init, add, import, export, eval.
+"""digest commands: run, serve, status, send-test, check-config, migrate, init, add, import,
+export, eval.
 
 User errors (DigestError) print one line and exit 1; anything else is a bug and keeps its
 traceback. Output that is the command's answer goes to stdout; logs go to stderr.
@@ -163,6 +164,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subs.add_argument(
         "--forget", action="store_true", help="remove: delete the address and its history"
+    )
+
+    mig = command(
+        "migrate", cmd_migrate, "copy the state into an empty PostgreSQL database, checked"
+    )
+    mig.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="postgresql://user@host/database (password: PGPASSWORD or ~/.pgpass)",
     )
 
     ev = command("eval", cmd_eval, "score summary methods on a jsonl file")
@@ -355,6 +366,29 @@ def cmd_send_test(args: argparse.Namespace) -> int:
     with State(config.state) as state:
         name = send_test(config, state, args.to)
     logger.info("Sent %s to %s", name, args.to)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from digest.store.copy import migrate
+    from digest.store.location import check_url, describe
+
+    config = _load(args)
+    try:
+        target = check_url(args.to)
+    except ValueError as exc:
+        raise DigestError(f"--to: {exc}") from None
+    counts = migrate(config.state, target)
+    logger.info(
+        "Copied %d rows in %d tables from %s to %s; every table's row count matches."
+        " Next: set `state: %s` in %s",
+        sum(counts.values()),
+        len(counts),
+        describe(config.state),
+        describe(target),
+        describe(target),
+        args.config,
+    )
     return 0
 
 

@@ -366,8 +366,11 @@ class Config(_Model):
     # Validated from an empty mapping (not a ready-made Output()) so that the default
     # output.dir is resolved relative to config.yaml like any other path.
     output: Output = Field(default_factory=dict, validate_default=True)
-    state: Path = Field(
-        Path(".digest/state.db"), validate_default=True, description="SQLite file: what was seen."
+    # A Path is a SQLite file; a str is a postgresql:// URL (digest/store/location.py).
+    state: Path | str = Field(
+        Path(".digest/state.db"),
+        validate_default=True,
+        description="SQLite file, or postgresql://user@host/db (password: PGPASSWORD).",
     )
     # Optional headings: stories of the listed sources go under each; the rest under "More".
     sections: tuple[Section, ...] = ()
@@ -396,10 +399,18 @@ class Config(_Model):
             ) from None
         return value
 
-    @field_validator("state")
+    @field_validator("state", mode="before")
     @classmethod
-    def _state(cls, value: Path, info: ValidationInfo) -> Path:
-        return _resolve(value, info)
+    def _state(cls, value: Any, info: ValidationInfo) -> Any:
+        from digest.store.location import check_url, looks_like_url
+
+        if value == "":
+            raise ValueError("must not be empty; give a file path or a postgresql:// URL")
+        if isinstance(value, str) and looks_like_url(value):
+            return check_url(value)
+        if isinstance(value, (str, Path)) and str(value):
+            return _resolve(Path(value), info)
+        return value
 
     @field_validator("sources")
     @classmethod

@@ -14,7 +14,7 @@ nor the next digest.
 The one window no SMTP client can close: the server accepted the message (we sent the final
 "." of DATA) but we died before recording 'sent'. We record 'sending' only once the server has
 accepted the recipient, right before DATA, so that window is as short as it can be: the
-server's reply to DATA plus one SQLite commit. A row found in 'sending' at start-up is SENT
+server's reply to DATA plus one commit. A row found in 'sending' at start-up is SENT
 AGAIN, and so is a message whose DATA reply could not be read (smtp.py): both are unknown
 outcomes. We chose at-least-once: a loss is silent and the reader never learns of it, a duplicate
 is visible and harmless, and the copy carries the same Message-ID, which many mailboxes
@@ -29,7 +29,6 @@ import html
 import logging
 import re
 import smtplib
-import sqlite3
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -46,6 +45,7 @@ from digest.models import Skipped
 from digest.shutdown import critical
 from digest.smtp import SmtpError, close, connect, send_one
 from digest.state import State
+from digest.store import Delivery, NewDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -53,74 +53,23 @@ logger = logging.getLogger(__name__)
 # put on the wire. Retrying cannot help, since the data is stored; the server never saw it.
 UNSENDABLE = (ValueError, TypeError, email_errors.MessageError)
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS email_copies (
-    digest_id   INTEGER PRIMARY KEY REFERENCES digests(id),
-    html        TEXT NOT NULL,          -- size-guarded: cut at a whole item if needed
-    text        TEXT NOT NULL,
-    shown       INTEGER NOT NULL,       -- stories in the email ...
-    total       INTEGER NOT NULL        -- ... of those in the digest
-)""",
-    """CREATE TABLE IF NOT EXISTS deliveries (
-    digest_id   INTEGER NOT NULL REFERENCES digests(id),
-    recipient   TEXT NOT NULL,          -- normalised address
-    name        TEXT,
-    message_id  TEXT NOT NULL,          -- fixed when the row is made: a re-send reuses it
-    status      TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    last_error  TEXT,
-    updated_at  TEXT NOT NULL,
-    PRIMARY KEY (digest_id, recipient)
-)""",
-)
-
-
-def ensure_schema(db: sqlite3.Connection) -> None:
-    """Idempotent, and additive to state.py's tables: an older state file just gains these."""
-    for statement in SCHEMA:
-        db.execute(statement)
-
 
 def recorder(
     copy: EmailCopy, config: Config, *, name: str, created_at: datetime
-) -> Callable[[sqlite3.Connection, int], None]:
+) -> Callable[[State, int], None]:
     """What State.add_pending runs inside its transaction: store the copy and the deliveries."""
     recipients = config.email.recipients if config.email.enabled else ()
     sender = config.email.from_ or ""
+    when = created_at.isoformat()
 
-    def store(db: sqlite3.Connection, digest_id: int) -> None:
-        ensure_schema(db)
-        db.execute(
-            "INSERT INTO email_copies (digest_id, html, text, shown, total) VALUES (?, ?, ?, ?, ?)",
-            (digest_id, copy.html, copy.text, copy.shown, copy.total),
-        )
-        db.executemany(
-            "INSERT OR IGNORE INTO deliveries (digest_id, recipient, name, message_id, status,"
-            " updated_at) VALUES (?, ?, ?, ?, 'pending', ?)",
-            [
-                (
-                    digest_id,
-                    r.email,
-                    r.name,
-                    make_message_id(name, created_at.isoformat(), r.email, sender),
-                    created_at.isoformat(),
-                )
-                for r in recipients
-            ],
-        )
+    def store(state: State, digest_id: int) -> None:
+        new = [
+            NewDelivery(r.email, r.name, make_message_id(name, when, r.email, sender))
+            for r in recipients
+        ]
+        state.add_email(digest_id, (copy.html, copy.text, copy.shown, copy.total), new, when=when)
 
     return store
-
-
-@dataclass(frozen=True)
-class Delivery:
-    digest_id: int
-    digest_name: str
-    subject: str
-    recipient: str
-    name: str | None
-    message_id: str
-    status: str
 
 
 @dataclass
@@ -153,7 +102,6 @@ class Outbox:
         self._down: SmtpError | None = None  # set when the session failed: skip further passes
         self._copies: dict[int, EmailCopy] = {}
         self.failures: list[str] = []  # this run's failed deliveries, for the admin report
-        ensure_schema(state.db)
 
     def __enter__(self) -> Outbox:
         return self
@@ -172,8 +120,8 @@ class Outbox:
         if not self.config.email.enabled:
             return report
         # Someone taken off email.recipients gets nothing more, even if a delivery was queued.
-        configured = {r.email for r in self.config.email.recipients}
-        due = [d for d in self._due() if d.recipient in configured]
+        configured = [r.email for r in self.config.email.recipients]
+        due = self._due(configured)
         was_down = self._down is not None
         for i, delivery in enumerate(due):
             if self._down is not None:
@@ -308,8 +256,12 @@ class Outbox:
             self.send(
                 data,
                 recipient=d.recipient,
-                before_data=lambda: self._update(d, "status = 'sending'"),
-                on_try=lambda: self._update(d, "attempts = attempts + 1"),
+                before_data=lambda: self.state.delivery_sending(
+                    d.digest_id, d.recipient, when=self._now()
+                ),
+                on_try=lambda: self.state.delivery_attempt(
+                    d.digest_id, d.recipient, when=self._now()
+                ),
             )
         except UNSENDABLE as exc:
             # smtplib refused a command before sending it (e.g. a CR/LF in a stored address).
@@ -346,72 +298,43 @@ class Outbox:
             self._conn.close()
             self._conn = None
 
-    def _due(self) -> list[Delivery]:
-        rows = self.state.db.execute(
-            "SELECT d.digest_id, g.name, g.subject, d.recipient, d.name, d.message_id, d.status"
-            " FROM deliveries d JOIN digests g ON g.id = d.digest_id"
-            " WHERE g.status = 'written' AND d.status IN ('pending', 'sending')"
-            " ORDER BY d.digest_id, d.rowid"
-        ).fetchall()
-        return [Delivery(*r) for r in rows]
+    def _due(self, configured: list[str]) -> list[Delivery]:
+        """Due deliveries to configured recipients: by digest, then in email.recipients order.
+
+        Each change of a delivery is committed before the SMTP step it precedes: 'sending' is
+        stored before DATA starts, so a crash from then on is seen at the next start (module doc).
+        """
+        order = {address: i for i, address in enumerate(configured)}
+        due = [d for d in self.state.due_deliveries() if d.recipient in order]
+        return sorted(due, key=lambda d: (d.digest_id, order[d.recipient]))
 
     def copy(self, digest_id: int) -> EmailCopy:
         """The stored email copy; a digest from before email existed falls back to its files."""
         if digest_id not in self._copies:
-            row = self.state.db.execute(
-                "SELECT html, text, shown, total FROM email_copies WHERE digest_id = ?",
-                (digest_id,),
-            ).fetchone()
-            if row is None:
-                row = self.state.db.execute(
-                    "SELECT html, text, articles, articles FROM digests WHERE id = ?", (digest_id,)
-                ).fetchone()
-            self._copies[digest_id] = EmailCopy(*row)
+            self._copies[digest_id] = EmailCopy(*self.state.email_copy(digest_id))
         return self._copies[digest_id]
 
-    def _update(self, d: Delivery, change: str) -> None:
-        # Each change is committed before the SMTP step it precedes: 'sending' is on disk
-        # before DATA starts, so a crash from then on is seen at the next start (module doc).
-        with self.state.transaction() as db:
-            db.execute(
-                f"UPDATE deliveries SET {change}, updated_at = ?"
-                " WHERE digest_id = ? AND recipient = ?",
-                (self._now(), d.digest_id, d.recipient),
-            )
-
     def _record(self, d: Delivery, status: str, error: str | None) -> None:
-        with self.state.transaction() as db:
-            db.execute(
-                "UPDATE deliveries SET status = ?, last_error = ?, updated_at = ?"
-                " WHERE digest_id = ? AND recipient = ?",
-                (status, error, self._now(), d.digest_id, d.recipient),
-            )
+        self.state.delivery_outcome(d.digest_id, d.recipient, status, error, when=self._now())
 
     def _now(self) -> str:
         return datetime.now(self.config.tz).isoformat(timespec="seconds")
 
 
-def deliveries_of(state: State, digest_id: int) -> list[tuple[str, str, str, str | None]]:
-    """(recipient, status, updated_at, last_error) of one digest's deliveries, for `status`."""
-    ensure_schema(state.db)
-    return state.db.execute(
-        "SELECT recipient, status, updated_at, last_error FROM deliveries"
-        " WHERE digest_id = ? ORDER BY rowid",
-        (digest_id,),
-    ).fetchall()
+def deliveries_of(
+    state: State, digest_id: int, recipients: Sequence[str] = ()
+) -> list[tuple[str, str, str, str | None]]:
+    """(recipient, status, updated_at, last_error) of one digest's deliveries, for `status`:
+    in email.recipients order, then anyone taken off it since."""
+    order = {address: i for i, address in enumerate(recipients)}
+    rows = state.deliveries_of(digest_id)
+    return sorted(rows, key=lambda row: (order.get(row[0], len(order)), row[0]))
 
 
 def failed_before(state: State, digest_id: int, *, digests: int = 7) -> list[tuple[str, ...]]:
     """(digest name, recipient, updated_at, last_error) of failed deliveries of the `digests`
     digests before `digest_id`, newest first: `status` shows them, as they are not retried."""
-    ensure_schema(state.db)
-    return state.db.execute(
-        "SELECT g.name, d.recipient, d.updated_at, d.last_error FROM deliveries d"
-        " JOIN digests g ON g.id = d.digest_id WHERE d.status = 'failed' AND d.digest_id IN"
-        " (SELECT id FROM digests WHERE id < ? ORDER BY id DESC LIMIT ?)"
-        " ORDER BY d.digest_id DESC, d.rowid",
-        (digest_id, digests),
-    ).fetchall()
+    return state.failed_before(digest_id, digests_back=digests)
 
 
 def send_test(

@@ -4,27 +4,26 @@ and send, changing nothing: no file, no state row, no mail, no stored feed valid
 It is the real run's own steps (pipeline.gather, then pipeline.render_all), so what it shows is
 what `digest run` would do. Reading the sources records as it goes (source health, feed
 validators, staged items, pruned signatures), so the whole run works on a private copy of the
-state database, made with SQLite's backup API (consistent even while `digest serve` writes) and
-deleted afterwards. The web is read as a real run reads it; nothing is written to it.
+state, a SQLite file copied from it in one read transaction (consistent even while `digest
+serve` writes, on either backend) and deleted afterwards. The web is read as a real run reads
+it; nothing is written to it.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from digest.config import Config
-from digest.deliver import ensure_schema
-from digest.errors import DigestError
 from digest.models import Digest, Skipped
 from digest.pipeline import gather, render_all
 from digest.render import environment
 from digest.state import State
+from digest.store.location import Location, is_server
 
 
 @dataclass(frozen=True)
@@ -73,34 +72,23 @@ def dry_run(config: Config, *, now: datetime | None = None) -> Plan:
 
 
 @contextmanager
-def state_copy(path: Path) -> Iterator[Path]:
-    """A throwaway copy of the state database (an empty one if there is none yet)."""
+def state_copy(location: Location) -> Iterator[Path]:
+    """A throwaway SQLite copy of the state (an empty one if there is none yet)."""
+    from digest.store.copy import copy_state
+
     with tempfile.TemporaryDirectory(prefix="digest-dry-run-") as tmp:
         copy = Path(tmp) / "state.db"
-        if Path(path).is_file():
-            try:
-                # A read-write connection that only reads: a read-only one (mode=ro) would leave
-                # -wal and -shm files next to the state, where a closing normal one removes them.
-                with closing(sqlite3.connect(path, timeout=30)) as src:
-                    with closing(sqlite3.connect(copy)) as dst:
-                        src.backup(dst)
-            except sqlite3.Error as exc:
-                raise DigestError(
-                    f"cannot read state database {path}: {exc}",
-                    hint="check the `state:` path in config.yaml",
-                ) from None
+        if is_server(location) or Path(location).is_file():
+            with State(location) as source, State(copy) as target:
+                copy_state(source, target)
         yield copy
 
 
 def _due_deliveries(state: State, config: Config) -> int:
     if not config.email.enabled:
         return 0
-    ensure_schema(state.db)
     configured = {r.email for r in config.email.recipients}
-    rows = state.db.execute(
-        "SELECT recipient FROM deliveries WHERE status IN ('pending', 'sending')"
-    ).fetchall()
-    return sum(1 for (recipient,) in rows if recipient in configured)
+    return sum(1 for recipient in state.due_recipients() if recipient in configured)
 
 
 def describe(plan: Plan) -> str:

@@ -175,7 +175,7 @@ class Gathered:
 def gather(config: Config, state: State, *, now: datetime) -> Gathered:
     """Collect new items from every source, clean each, leave out stories a recent digest
     carried, fold near-duplicates, and summarise the stories that are left."""
-    remote = RemoteState(config.state)
+    remote = RemoteState(state)
     with Fetcher(config.fetch) as fetcher:
         collected = collect(config.sources, is_seen=state.is_seen, fetch=fetcher, remote=remote)
     # Health from this fresh read; then items a `serve` collect job staged earlier that this

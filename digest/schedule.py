@@ -37,14 +37,6 @@ COLLECT_GRACE = timedelta(hours=1)
 # How far back to look for the latest slot; wider windows only for sparse schedules.
 _WINDOWS = tuple(timedelta(days=d) for d in (1 / 1440, 1 / 24, 1, 8, 32, 367, 367 * 4))
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS slot_runs (
-    slot     TEXT PRIMARY KEY,   -- ISO 8601 with offset, same text as digests.slot
-    ran_at   TEXT NOT NULL,
-    digest   TEXT                -- the digest built for it, or NULL when nothing was new
-);
-"""
-
 
 @dataclass(frozen=True)
 class Due:
@@ -85,33 +77,17 @@ def next_run(trigger, now: datetime) -> datetime | None:
     return trigger.get_next_fire_time(None, now)
 
 
-def ensure_schema(state: State) -> None:
-    state.db.executescript(SCHEMA)
-
-
 def is_done(state: State, key: str) -> bool:
-    ensure_schema(state)
-    row = state.db.execute(
-        "SELECT 1 FROM digests WHERE slot = ? UNION ALL SELECT 1 FROM slot_runs WHERE slot = ?",
-        (key, key),
-    ).fetchone()
-    return row is not None
+    return state.slot_done(key)
 
 
 def has_history(state: State) -> bool:
     """Has `serve` ever run a slot on this state? (A fresh state waits for its first slot.)"""
-    ensure_schema(state)
-    row = state.db.execute(
-        "SELECT 1 FROM digests WHERE slot IS NOT NULL UNION ALL SELECT 1 FROM slot_runs"
-    ).fetchone()
-    return row is not None
+    return state.has_slot_history()
 
 
 def last_slot_run(state: State) -> tuple[str, str, str | None] | None:
-    ensure_schema(state)
-    return state.db.execute(
-        "SELECT slot, ran_at, digest FROM slot_runs ORDER BY ran_at DESC LIMIT 1"
-    ).fetchone()
+    return state.last_slot_run()
 
 
 def run_due(config: Config, *, now: datetime, catch_up: bool = False) -> Due:
@@ -139,12 +115,7 @@ def run_due(config: Config, *, now: datetime, catch_up: bool = False) -> Due:
     key = slot_key(slot)
     report = run_once(config, now=now, slot=key, log_summary=False)  # digest_job logs it
     with State(config.state) as state:
-        ensure_schema(state)
-        with state.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO slot_runs (slot, ran_at, digest) VALUES (?, ?, ?)",
-                (key, now.isoformat(), report.digest_name),
-            )
+        state.record_slot(key, ran_at=now, digest=report.digest_name)
     return Due(slot, report, "built" if report.wrote_digest else "nothing new")
 
 

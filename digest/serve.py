@@ -1,4 +1,4 @@
-"""`digest serve`: the scheduler in the foreground, one per state file, stopped by a signal.
+"""`digest serve`: the scheduler in the foreground, one per state, stopped by a signal.
 
 The main thread only waits: for SIGTERM/SIGINT, and to nudge the scheduler every WAKE_EVERY
 seconds. The nudge is there because APScheduler 3 sleeps on a monotonic clock, which stands
@@ -17,14 +17,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING
 
 from digest import shutdown, workers
 from digest.config import Config
-from digest.errors import DigestError
 from digest.schedule import DIGEST_JOB, add_catch_up, build_scheduler
+
+if TYPE_CHECKING:
+    from digest.store.locks import Held
 
 logger = logging.getLogger(__name__)
 
@@ -32,24 +32,12 @@ WAKE_EVERY = 15.0  # seconds between nudges; a slot missed during sleep fires th
 DEFAULT_GRACE = 5.0  # seconds a stop waits for the current job before abandoning it
 
 
-def lock_path(config: Config) -> Path:
-    return config.state.with_name(config.state.name + ".serve.lock")
+def acquire_lock(config: Config) -> Held:
+    """One `serve` per state: two would both build the same slot's digest. A lock file beside
+    a SQLite state, a PostgreSQL advisory lock on a server (digest/store/locks.py)."""
+    from digest.store.locks import serve_lock
 
-
-def acquire_lock(config: Config) -> FileLock:
-    """One `serve` per state file: two would both build the same slot's digest."""
-    path = lock_path(config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(path, timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise DigestError(
-            f"another `digest serve` is already running with state {config.state}"
-            f" (lock {path} is held)",
-            hint="stop it first, or give this config its own `state:` file",
-        ) from None
-    return lock
+    return serve_lock(config.state)
 
 
 class Server:
@@ -121,7 +109,7 @@ class Server:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
-    def _shut_down(self, scheduler, lock: FileLock) -> int:
+    def _shut_down(self, scheduler, lock: Held) -> int:
         started = time.monotonic()
         self.stopping.set()
         if self.web is not None:

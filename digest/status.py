@@ -1,7 +1,7 @@
 """`digest status`: when the next digest is due, what the last one held, how each source is.
 
-Read-only apart from creating our own tables if they are missing, and safe to run while
-`digest serve` is running (SQLite WAL lets a reader in beside the writer).
+Read-only apart from bringing the state's schema up to date, and safe to run while `digest
+serve` is running (SQLite WAL lets a reader in beside the writer; PostgreSQL is a server).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from digest.health import read_health
 from digest.schedule import last_slot_run, next_run
 from digest.staging import waiting
 from digest.state import State, digests_on_disk
+from digest.store.location import describe
 from digest.triggers import collect_trigger, cron_trigger
 
 
@@ -40,9 +41,10 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
 
     with State(config.state) as state:
         last = state.last_digest()
-        deliveries = deliveries_of(state, last.id) if last else []
+        recipients = [r.email for r in config.email.recipients]
+        deliveries = deliveries_of(state, last.id, recipients) if last else []
         earlier_failures = failed_before(state, last.id) if last else []
-        left_out = _left_out(state, last.id) if last else []
+        left_out = state.skipped_of(last.id) if last else []
         pending = state.pending()
         slot_run = last_slot_run(state)
         staged = waiting(state)
@@ -51,7 +53,7 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
 
     if lost:
         lines.append(
-            f"State        {config.state} holds nothing, but {config.output.dir} holds"
+            f"State        {describe(config.state)} holds nothing, but {config.output.dir} holds"
             f" {len(lost)} digests: runs refuse to start (README: A lost or damaged state)"
         )
     if last is None:
@@ -101,15 +103,6 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
                 f" last success {_fmt(h.last_success, tz)}; last error: {h.last_error}"
             )
     return lines
-
-
-def _left_out(state: State, digest_id: int) -> list[tuple[str, str, str]]:
-    """(name, source, reason) of items the digest skipped; repeats are no problem, not listed."""
-    return state.db.execute(
-        "SELECT name, source, reason FROM articles WHERE digest_id = ? AND status = 'skipped'"
-        " AND uid NOT LIKE 'source:%' AND reason NOT LIKE 'already in %' ORDER BY rowid",
-        (digest_id,),
-    ).fetchall()
 
 
 def _fmt(value: datetime | str | None, tz: tzinfo) -> str:

@@ -6,6 +6,8 @@ conftest by name loads it a second time, as `conftest` and as `tests.conftest`.)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -60,6 +62,10 @@ If visitor numbers pass 400 a week, the council will consider opening two more b
 """
 
 
+# `state:` of write_config(): a file, or (in a both_backends test) a PostgreSQL URL (conftest).
+DEFAULT_STATE = "state/state.db"
+
+
 def write_config(tmp_path: Path, **overrides) -> Path:
     """Write a valid config.yaml into tmp_path (with an `articles/` folder source)."""
     (tmp_path / "articles").mkdir(exist_ok=True)
@@ -68,7 +74,7 @@ def write_config(tmp_path: Path, **overrides) -> Path:
         "timezone": "Europe/London",
         "sources": [{"name": "Local", "type": "folder", "path": "articles"}],
         "output": {"dir": "digests", "formats": ["html", "txt", "json"]},
-        "state": "state/state.db",
+        "state": DEFAULT_STATE,
     }
     raw.update(overrides)
     path = tmp_path / "config.yaml"
@@ -80,3 +86,34 @@ def add_article(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def query(location, sql: str, **params) -> list[tuple]:
+    """Rows of `sql` (with :named parameters) on the state at `location`, SQLite or PostgreSQL:
+    what a user would see with sqlite3 or psql."""
+    from sqlalchemy import text
+
+    from digest.store.engine import engine_for
+
+    with engine_for(location).connect() as db:
+        return [tuple(row) for row in db.execute(text(sql), params)]
+
+
+def execute(location, sql: str, **params) -> None:
+    """Change the state at `location` behind digest's back (a test's stand-in for history)."""
+    from sqlalchemy import text
+
+    from digest.store.engine import engine_for
+
+    with engine_for(location).begin() as db:
+        db.execute(text(sql), params)
+
+
+@contextmanager
+def remote_state(location) -> Iterator:
+    """A RemoteState on an open state (a source reader's view of the web_sources table)."""
+    from digest.sources.remote import RemoteState
+    from digest.state import State
+
+    with State(location) as state:
+        yield RemoteState(state)

@@ -7,7 +7,6 @@ import logging
 import os
 import re
 import signal
-import sqlite3
 import ssl
 import subprocess
 import sys
@@ -17,13 +16,24 @@ from pathlib import Path
 import pytest
 import trustme
 import yaml
-from helpers import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, REPO, add_article, write_config
+from helpers import (
+    HARBOUR_ARTICLE,
+    LIBRARY_ARTICLE,
+    NOW,
+    REPO,
+    add_article,
+    execute,
+    query,
+    write_config,
+)
 from mailserver import Mailboxes, closed_port, password_auth, smtp_server, wait_for
 
 from digest.cli import main
 from digest.config import Config, load_config
 from digest.errors import DeliveryError
 from digest.pipeline import run_once
+
+pytestmark = pytest.mark.both_backends
 
 ALICE, BOB, CAROL = "alice@example.org", "bob@example.org", "carol@example.org"
 EVERYONE = (ALICE, BOB, CAROL)
@@ -53,8 +63,7 @@ def add_second_article(tmp_path: Path) -> None:
 
 
 def deliveries(config: Config) -> dict[str, tuple[str, int]]:
-    with sqlite3.connect(config.state) as db:
-        rows = db.execute("SELECT recipient, status, attempts FROM deliveries").fetchall()
+    rows = query(config.state, "SELECT recipient, status, attempts FROM deliveries")
     return {r: (s, a) for r, s, a in rows}
 
 
@@ -135,8 +144,7 @@ def test_auth_over_plain_and_a_wrong_password_never_leaks(tmp_path, monkeypatch,
     assert counts(box) == {ALICE: 1, BOB: 1, CAROL: 1}
     assert "refused the login as brief" in str(err.value)
     assert "check email.smtp.username and the password in $DIGEST_SMTP_PASSWORD" in str(err.value)
-    with sqlite3.connect(config.state) as db:
-        errors = " ".join(e for (e,) in db.execute("SELECT last_error FROM deliveries") if e)
+    errors = " ".join(e for (e,) in query(config.state, "SELECT last_error FROM deliveries") if e)
     for text in (caplog.text, str(err.value), repr(err.value), errors):
         assert PASSWORD not in text
 
@@ -172,8 +180,8 @@ def test_550_for_one_recipient_is_recorded_and_the_others_still_get_it(tmp_path,
 
     assert counts(box) == {ALICE: 2, BOB: 1, CAROL: 2}
     status = {
-        r: s for r, s in sqlite3.connect(config.state).execute(
-            "SELECT recipient, status FROM deliveries WHERE digest_id = 1"
+        r: s for r, s in query(
+            config.state, "SELECT recipient, status FROM deliveries WHERE digest_id = 1"
         )
     }  # fmt: skip
     assert status == {ALICE: "sent", BOB: "failed", CAROL: "sent"}
@@ -319,14 +327,16 @@ def test_a_stored_delivery_that_cannot_be_built_fails_alone(tmp_path, capsys, po
         path = email_config(tmp_path, port, attempts=1)
         config = load_config(path)
         run_once(config, now=NOW)  # server down: the deliveries of digest 1 wait in the state
-        with sqlite3.connect(config.state) as db:
-            if poison == "subject":
-                db.execute("UPDATE digests SET subject = 'Morning Brief\nBcc: eve@example.org'")
-            else:
-                db.execute(
-                    "UPDATE deliveries SET name = 'Bob\r\nBcc: eve@example.org' WHERE recipient = ?",
-                    (BOB,),
-                )
+        if poison == "subject":
+            execute(
+                config.state, "UPDATE digests SET subject = 'Morning Brief\nBcc: eve@example.org'"
+            )
+        else:
+            execute(
+                config.state,
+                "UPDATE deliveries SET name = 'Bob\r\nBcc: eve@example.org' WHERE recipient = :r",
+                r=BOB,
+            )
         add_second_article(tmp_path)
         box = Mailboxes()
         capsys.readouterr()
@@ -337,10 +347,10 @@ def test_a_stored_delivery_that_cannot_be_built_fails_alone(tmp_path, capsys, po
     poisoned = EVERYONE if poison == "subject" else (BOB,)
     assert counts(box) == {who: 1 if who in poisoned else 2 for who in EVERYONE}
     assert all("eve" not in str(m) for who in EVERYONE for m in box[who])
-    with sqlite3.connect(config.state) as db:
-        rows = db.execute(
-            "SELECT digest_id, recipient, status, last_error FROM deliveries ORDER BY digest_id"
-        ).fetchall()
+    rows = query(
+        config.state,
+        "SELECT digest_id, recipient, status, last_error FROM deliveries ORDER BY digest_id",
+    )
     failed = {r for d, r, s, _ in rows if d == 1 and s == "failed"}
     assert failed == set(poisoned)
     assert {s for d, _, s, _ in rows if d == 2} == {"sent"}
@@ -412,8 +422,7 @@ def test_a_server_echoing_the_auth_data_never_leaks_the_password(
     full = base64.b64decode(echoed) if cut == slice(None) else b""
     assert cut != slice(None) or PASSWORD.encode() in full
     ours = " ".join(r.getMessage() for r in caplog.records if r.name.startswith("digest"))
-    with sqlite3.connect(config.state) as db:
-        errors = " ".join(e for (e,) in db.execute("SELECT last_error FROM deliveries") if e)
+    errors = " ".join(e for (e,) in query(config.state, "SELECT last_error FROM deliveries") if e)
     status = "\n".join(status_lines(config, now=NOW))
     assert f"535 5.7.8 Authentication failed for AUTH {mechanism} ***" in errors
     for text in (ours, errors, status):

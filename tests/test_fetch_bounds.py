@@ -16,13 +16,13 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from helpers import remote_state
 from webdata import rss
 
 from digest import fetch as fetch_module
 from digest.config import FeedSource, Fetch
 from digest.fetch import Fetcher, FetchError
 from digest.sources import feed
-from digest.sources.remote import RemoteState
 
 
 @contextmanager
@@ -104,7 +104,8 @@ def test_a_run_budget_stops_teaser_fetches_and_keeps_the_feed_text(
         source = FeedSource(type="feed", name="Slow", url=httpserver.url_for("/rss"), max_items=40)
         config = Fetch(timeout=1, run_budget=5, per_host_concurrency=2)
         with caplog.at_level(logging.DEBUG), Fetcher(config) as fetcher:
-            items = list(feed.read(source, fetch=fetcher, remote=RemoteState(tmp_path / "s.db")))
+            with remote_state(tmp_path / "s.db") as remote:
+                items = list(feed.read(source, fetch=fetcher, remote=remote))
         connections = len(accepted)
 
     assert len(items) == 40
@@ -188,8 +189,11 @@ def test_a_page_the_budget_left_no_time_for_is_kept_for_the_next_run(httpserver,
 
     httpserver.expect_request("/a").respond_with_data("<p>a</p>", content_type="text/html")
     source = PageSource(type="page", name="Pages", urls=(httpserver.url_for("/a"),))
-    with Fetcher(Fetch(timeout=1, run_budget=1e-9)) as fetcher:
-        found = list(page_source.read(source, fetch=fetcher, remote=RemoteState(tmp_path / "s")))
+    with (
+        Fetcher(Fetch(timeout=1, run_budget=1e-9)) as fetcher,
+        remote_state(tmp_path / "s") as remote,
+    ):
+        found = list(page_source.read(source, fetch=fetcher, remote=remote))
     assert found == [] and len(httpserver.log) == 0
 
 

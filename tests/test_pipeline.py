@@ -25,6 +25,8 @@ from digest.errors import DeliveryError
 from digest.pipeline import run_once
 from digest.state import start_new_state
 
+pytestmark = pytest.mark.both_backends
+
 
 def outputs(config, name: str) -> dict[str, str]:
     return {
@@ -195,6 +197,7 @@ def test_crash_before_files_are_written_is_finished_next_run_not_doubled(
     ]
 
 
+@pytest.mark.sqlite_only  # deletes the state file
 def test_existing_files_are_never_overwritten_even_without_state(config, articles):
     add_article(articles, "harbour.txt", HARBOUR_ARTICLE)
     run_once(config, now=NOW)

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from helpers import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, add_article, write_config
+from helpers import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, add_article, query, write_config
 from stories import story
 
 from digest.config import Config, load_config
@@ -78,11 +78,11 @@ def titles(config: Config, name: str) -> list[str]:
 
 
 def signature_rows(config: Config) -> list[tuple[str, str]]:
-    with sqlite3.connect(config.state) as db:
-        return db.execute(
-            "SELECT d.name, a.title FROM signatures s JOIN digests d ON d.id = s.digest_id"
-            " JOIN articles a ON a.uid = s.uid ORDER BY s.rowid"
-        ).fetchall()
+    return query(
+        config.state,
+        "SELECT d.name, a.title FROM signatures s JOIN digests d ON d.id = s.digest_id"
+        " JOIN articles a ON a.uid = s.uid ORDER BY s.digest_id, a.title",
+    )
 
 
 def test_copy_from_another_source_next_day_is_left_out_and_the_log_names_both(tmp_path, caplog):
@@ -162,11 +162,12 @@ def test_a_run_whose_only_new_item_is_a_repeat_writes_nothing_and_records_it(tmp
     # Recorded as handled, against the digest that carried the story: not read again.
     with State(config.state) as state:
         assert state.is_seen(report.repeats[0].uid)
-        assert state.db.execute(
-            "SELECT d.name, a.reason FROM articles a JOIN digests d ON d.id = a.digest_id"
-            " WHERE a.uid = ?",
-            (report.repeats[0].uid,),
-        ).fetchone() == ("digest-2026-11-24", f'already in digest-2026-11-24 as "{X_TITLE}"')
+    assert query(
+        config.state,
+        "SELECT d.name, a.reason FROM articles a JOIN digests d ON d.id = a.digest_id"
+        " WHERE a.uid = :uid",
+        uid=report.repeats[0].uid,
+    ) == [("digest-2026-11-24", f'already in digest-2026-11-24 as "{X_TITLE}"')]
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="digest"):
         again = run_once(config, now=NOW + timedelta(hours=4))

@@ -8,6 +8,7 @@ tests pass on a loaded machine and still fail when the behaviour breaks.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from digest.schedule import last_slot, slot_key
 from digest.state import State
 from digest.triggers import cron_trigger
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_backends]
 
 EVERY_2S = {"digest": "*/2 * * * * *"}
 ALICE, BOB = "alice@example.org", "bob@example.org"
@@ -233,7 +234,7 @@ def test_sigkill_mid_run_then_restart_loses_and_doubles_nothing(tmp_path, feed):
         assert state.pending() == []
 
 
-def test_a_second_instance_on_the_same_state_is_refused(tmp_path: Path):
+def test_a_second_instance_on_the_same_state_is_refused(tmp_path: Path, state_url: str):
     # Two schedulers on one state would both build the same slot.
     config = write_config(tmp_path, schedule={"digest": "0 7 * * *"})
     first = Serve(config)
@@ -244,13 +245,19 @@ def test_a_second_instance_on_the_same_state_is_refused(tmp_path: Path):
         capture_output=True,
         text=True,
         timeout=20,
-        env={"PYTHONPATH": str(REPO), "PATH": ""},
+        env={"PYTHONPATH": str(REPO), "PATH": "", **postgres_password()},
     )
     assert second.returncode == 1
     assert "another `digest serve` is already running" in second.stderr
-    assert "state.db.serve.lock" in second.stderr and "Traceback" not in second.stderr
+    # A lock file beside a SQLite state; an advisory lock in a PostgreSQL one.
+    held = "advisory lock is held" if "://" in state_url else "state.db.serve.lock"
+    assert held in second.stderr and "Traceback" not in second.stderr
     assert first.proc.poll() is None  # the first one is untouched
     assert first.stop()[0] == 0
+
+
+def postgres_password() -> dict[str, str]:
+    return {"PGPASSWORD": os.environ["PGPASSWORD"]} if "PGPASSWORD" in os.environ else {}
 
 
 def test_catch_up_builds_the_missed_slot_at_start_once(tmp_path: Path):

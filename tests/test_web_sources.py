@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import remote_state
 from webdata import WIRE_BODY, atom, page, rss, story
 from werkzeug import Response
 
@@ -30,8 +32,9 @@ def fetcher():
 
 
 @pytest.fixture
-def remote(tmp_path: Path) -> RemoteState:
-    return RemoteState(tmp_path / "state.db")
+def remote(tmp_path: Path) -> Iterator[RemoteState]:
+    with remote_state(tmp_path / "state.db") as remote:
+        yield remote
 
 
 def read_feed(url: str, fetcher, remote, *, name="Wire", max_items=20) -> list:

@@ -1,0 +1,16 @@
+"""The Store: one connection to the state, with every method the rest of digest calls."""
+
+from __future__ import annotations
+
+from digest.store.core import StoreBase
+from digest.store.deliveries import DeliveriesMixin
+from digest.store.digests import DigestsMixin
+from digest.store.sources import SourcesMixin
+
+
+class Store(DigestsMixin, DeliveriesMixin, SourcesMixin, StoreBase):
+    """Open with `Store(path_or_url)` (or `digest.state.State`); use as a context manager.
+
+    Methods by role: digests.py (digests, articles, signatures), deliveries.py (email copies,
+    deliveries), sources.py (staged items, source health, slots run, web validators).
+    """

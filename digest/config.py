@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import typing
 import unicodedata
 from collections import Counter
 from datetime import timezone
@@ -575,6 +576,9 @@ def _known_keys(loc: tuple) -> list[str]:
             continue
         field = model.model_fields.get(part)
         annotation = getattr(field, "annotation", None)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
+        # An optional section (web: Web | None) names its model inside the union.
+        for candidate in (annotation, *typing.get_args(annotation)):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                model = candidate
+                break
     return [f.alias or name for name, f in model.model_fields.items() if name != "path"]

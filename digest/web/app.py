@@ -139,7 +139,7 @@ class Web:
         return self.page("index.html.j2", entries=found)
 
     async def digest_page(self, request: Request) -> Response:
-        from digest.render import HTML_TEMPLATE, _render, inline_css
+        from digest.render import render_parts
 
         name = request.path_params["name"]
         data = await run_in_threadpool(archive.load, self.config.output.dir, name)
@@ -150,18 +150,9 @@ class Web:
         except (KeyError, TypeError, ValueError):
             logger.warning("Archive: %s.json cannot be read as a digest", name)
             raise HTTPException(404) from None
-        from digest.render import arrange, preheader
-
-        context = {
-            "digest": digest,
-            "sections": arrange(digest.briefs, sections),
-            "preheader": preheader(digest),
-            "more_count": 0,
-            "archive_link": None,
-            "unsubscribe_url": None,
-        }
-        html = await run_in_threadpool(
-            lambda: inline_css(_render(self.env, HTML_TEMPLATE, context))
+        # The digest's own template, as readers get it: no operator note, no personal links.
+        html, _ = await run_in_threadpool(
+            lambda: render_parts(digest, env=self.env, sections=sections)
         )
         return HTMLResponse(html)
 

@@ -8,38 +8,19 @@ signed tokens, and each page logs what it did (an address subscribed, left) with
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 from typing import Any
 
 from digest.config import Config
-from digest.errors import ConfigError, DigestError
-from digest.web.tokens import MIN_SECRET_LENGTH
+from digest.errors import DigestError
+from digest.web.tokens import secret
 
 logger = logging.getLogger(__name__)
 
 START_WAIT = 60.0  # seconds for uvicorn to start serving; only bounds a hang
 STOP_WAIT = 10.0  # seconds open requests get to finish when serve stops
-
-
-def secret(config: Config) -> str:
-    """The signing key, from the environment variable web.secret_env. Raises ConfigError."""
-    assert config.web is not None
-    env = config.web.secret_env
-    value = config.web.secret()
-    fix = (
-        f"set {env} to a long random string, e.g. the output of"
-        " `python -c 'import secrets; print(secrets.token_urlsafe(32))'`,"
-        " and keep it: changing it breaks the links in mails already sent"
-    )
-    if value is None:
-        raise ConfigError(config.path or "config", [f"web.secret_env: {env} is not set; {fix}"])
-    if len(value) < MIN_SECRET_LENGTH:
-        raise ConfigError(
-            config.path or "config",
-            [f"web.secret_env: {env} is {len(value)} characters, under {MIN_SECRET_LENGTH}; {fix}"],
-        )
-    return value
 
 
 def bind(config: Config) -> socket.socket:
@@ -139,14 +120,24 @@ class WebFront:
             self.owned.close()
 
     def run(self) -> int:
-        """In the foreground until SIGTERM/SIGINT (uvicorn handles them); exit code 0."""
-        self._announce()
+        """In the foreground until SIGTERM or SIGINT, then exit code 0 (as `serve` does).
+
+        uvicorn runs in a thread here too: in the main thread it re-raises the signal it
+        caught once it has stopped, and the process would die of it (exit -15)."""
+        stop = threading.Event()
+        previous = {
+            sig: signal.signal(sig, lambda *_: stop.set())
+            for sig in (signal.SIGTERM, signal.SIGINT)
+        }
         try:
-            self.server.run(sockets=[self.sock])
+            self.start()
+            while not stop.wait(1.0):
+                if self.thread is not None and not self.thread.is_alive():
+                    raise DigestError("the web front stopped on its own; see the log above")
         finally:
-            self.sock.close()
-            if self.owned is not None:
-                self.owned.close()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.stop()
         logger.info("Web front stopped")
         return 0
 

@@ -19,6 +19,9 @@ from typing import Any
 
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 
+from digest.config import Config
+from digest.errors import ConfigError
+
 CONFIRM = "confirm"
 PREFERENCES = "preferences"
 UNSUBSCRIBE = "unsubscribe"
@@ -92,3 +95,49 @@ def _address(data: Any) -> str:
     if not isinstance(data, dict) or not isinstance(data.get("e"), str):
         raise BadToken("no address in the token")
     return data["e"]
+
+
+def secret(config: Config) -> str:
+    """The signing key, from the environment variable web.secret_env. Raises ConfigError."""
+    assert config.web is not None
+    env = config.web.secret_env
+    value = config.web.secret()
+    fix = (
+        f"set {env} to a long random string, e.g. the output of"
+        " `python -c 'import secrets; print(secrets.token_urlsafe(32))'`,"
+        " and keep it: changing it breaks the links in mails already sent"
+    )
+    if value is None:
+        raise ConfigError(config.path or "config", [f"web.secret_env: {env} is not set; {fix}"])
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            config.path or "config",
+            [f"web.secret_env: {env} is {len(value)} characters, under {MIN_SECRET_LENGTH}; {fix}"],
+        )
+    return value
+
+
+# Stand-ins rendered into the stored email copy; each reader's message gets their own signed
+# links in their place (reader_links). ".invalid" can never resolve (RFC 6761).
+PREFERENCES_PLACEHOLDER = "https://digest.invalid/preferences/READER"
+UNSUBSCRIBE_PLACEHOLDER = "https://digest.invalid/unsubscribe/READER"
+
+
+@dataclass(frozen=True)
+class ReaderLinks:
+    preferences: str
+    unsubscribe: str
+
+    def fill(self, text: str) -> str:
+        return text.replace(PREFERENCES_PLACEHOLDER, self.preferences).replace(
+            UNSUBSCRIBE_PLACEHOLDER, self.unsubscribe
+        )
+
+
+def reader_links(config: Config, tokens: Tokens, email: str) -> ReaderLinks:
+    assert config.web is not None
+    base = config.web.base_url
+    return ReaderLinks(
+        f"{base}/preferences/{tokens.preferences(email)}",
+        f"{base}/unsubscribe/{tokens.unsubscribe(email)}",
+    )

@@ -354,6 +354,11 @@ def cmd_check_config(args: argparse.Namespace) -> int:
             else "off"
         ),
     ]
+    if config.web:
+        lines.append(
+            f"  web       {config.web.base_url} (listening on {config.web.listen};"
+            f" key in ${config.web.secret_env}{'' if config.web.secret() else ', NOT SET'})"
+        )
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 

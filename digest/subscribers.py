@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from digest.config import Config, _check_address
 from digest.errors import DigestError
-from digest.render import OTHER_SECTION
 
 ACTIVE, PAUSED, LEFT = "active", "paused", "left"
 STATUSES = (ACTIVE, PAUSED, LEFT)
@@ -58,6 +57,8 @@ class Choice:
 
 def topics(config: Config) -> tuple[str, ...]:
     """What readers choose among: section names (and OTHER_SECTION), or source names."""
+    from digest.render import OTHER_SECTION  # jinja2: not for `digest status`
+
     if config.sections:
         listed = {s for section in config.sections for s in section.sources}
         rest = any(source.name not in listed for source in config.sources)
@@ -71,6 +72,8 @@ def topic_label(config: Config) -> str:
 
 def topic_of(config: Config) -> dict[str, str]:
     """source name -> the topic its stories belong to."""
+    from digest.render import OTHER_SECTION
+
     if not config.sections:
         return {s.name: s.name for s in config.sources}
     home = {src: section.name for section in config.sections for src in section.sources}

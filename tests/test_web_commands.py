@@ -101,6 +101,9 @@ def test_subscribers_add_list_export_remove_and_forget(tmp_path, capsys):
     config = load_config(path)
     with Store(config.state) as store:
         assert [(s.email, s.status) for s in store.subscribers()] == [(ANN, "left")]
+    capsys.readouterr()
+    assert main(["status", "-c", str(path)]) == 0
+    assert "Readers      1 left" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

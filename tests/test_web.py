@@ -17,6 +17,8 @@ import httpx
 import pytest
 from helpers import NOW
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from mailserver import closed_port
+from serve_helpers import wait_until
 from web_helpers import BASE, SECRET, running_site
 
 from digest.web.tokens import Tokens
@@ -338,3 +340,18 @@ def test_responses_carry_security_headers(site):
     assert response.headers["x-content-type-options"] == "nosniff"
     cookie = response.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def test_a_mail_server_that_is_down_is_the_operators_problem_not_the_readers(
+    tmp_path, monkeypatch, caplog
+):
+    with closed_port() as port, running_site(tmp_path, monkeypatch, smtp_port=port) as site:
+        response = site.subscribe(ANN)
+        assert response.status_code == 200 and "Check your inbox" in response.text
+        assert "refused" not in response.text.lower() and "smtp" not in response.text.lower()
+        wait_until(
+            lambda: any("confirmation mail to ann@example.org not sent" in r.getMessage()
+                        for r in caplog.records),
+            what="the operator's log line",
+        )  # fmt: skip
+        assert site.store.subscribers() == []

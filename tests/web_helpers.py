@@ -88,11 +88,14 @@ class Site:
 
 
 @contextmanager
-def running_site(tmp_path: Path, monkeypatch, **overrides) -> Iterator[Site]:
+def running_site(
+    tmp_path: Path, monkeypatch, *, smtp_port: int | None = None, **overrides
+) -> Iterator[Site]:
+    """`smtp_port`: send mail there instead of to the site's own SMTP server (one that is down)."""
     monkeypatch.setenv(SECRET_ENV, SECRET)
     mail = Mailboxes()
     with smtp_server(mail) as smtp:
-        config = load_config(web_config(tmp_path, smtp.port, **overrides))
+        config = load_config(web_config(tmp_path, smtp_port or smtp.port, **overrides))
         front = open_web(config)
         front.start()
         try:

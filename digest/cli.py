@@ -28,7 +28,8 @@ logger = logging.getLogger("digest")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(args.verbose, timestamps=args.command == "serve" and not _stderr_is_journal())
+    stamped = args.command in ("serve", "web") and not _stderr_is_journal()
+    setup_logging(args.verbose, timestamps=stamped)
     try:
         return args.func(args) or 0
     except DigestError as exc:
@@ -148,6 +149,21 @@ def build_parser() -> argparse.ArgumentParser:
     send = command("send-test", cmd_send_test, "email the latest digest to one address")
     send.add_argument(
         "--to", required=True, metavar="ADDRESS", help="where to send it (not recorded)"
+    )
+
+    command("web", cmd_web, "run only the web front (web: in config.yaml) until stopped")
+    subs = command("subscribers", cmd_subscribers, "list, add, remove or export subscribers")
+    subs.add_argument("action", choices=["list", "add", "remove", "export"])
+    subs.add_argument("email", nargs="?", help="the address (add, remove)")
+    subs.add_argument("--name", help="the reader's name (add)")
+    subs.add_argument(
+        "--topic",
+        action="append",
+        default=[],
+        help="a section (or source) to receive; repeat for more (add; default: everything)",
+    )
+    subs.add_argument(
+        "--forget", action="store_true", help="remove: delete the address and its history"
     )
 
     mig = command(
@@ -338,6 +354,11 @@ def cmd_check_config(args: argparse.Namespace) -> int:
             else "off"
         ),
     ]
+    if config.web:
+        lines.append(
+            f"  web       {config.web.base_url} (listening on {config.web.listen};"
+            f" key in ${config.web.secret_env}{'' if config.web.secret() else ', NOT SET'})"
+        )
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
@@ -455,3 +476,63 @@ def cmd_eval(args: argparse.Namespace) -> int:
     rows = evaluate_jsonl(args.data, methods, args.sentences, limit=args.limit)
     sys.stdout.write(format_table(rows) + "\n")
     return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from digest.web.server import open_web
+
+    config = _load(args)
+    if config.web is None:
+        raise DigestError(
+            f"{args.config} has no web: section",
+            hint="add web: {base_url: https://news.example.org} (see README, the web front)",
+        )
+    return open_web(config).run()
+
+
+def cmd_subscribers(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from digest import subscribers as subs
+    from digest.store import Store
+
+    config = _load(args)
+    now = datetime.now(config.tz)
+    if args.action in ("add", "remove") and not args.email:
+        raise DigestError(f"subscribers {args.action}: give the address")
+    with Store(config.state) as store:
+        store.sync_recipients(config.email.recipients, now)
+        if args.action == "list":
+            found = store.subscribers()
+            sys.stdout.write("".join(line + "\n" for line in subs.describe(found)))
+            active = sum(1 for s in found if s.status == subs.ACTIVE)
+            logger.info("%d %s, %d active", len(found), _plural(len(found), "subscriber"), active)
+        elif args.action == "export":
+            sys.stdout.write(subs.to_csv(store.subscribers()))
+        elif args.action == "add":
+            email = subs.normalise(args.email)
+            unknown = [t for t in args.topic if t not in subs.topics(config)]
+            if unknown:
+                raise DigestError(
+                    f"--topic {unknown[0]!r}: no such section or source",
+                    hint=f"choose from {', '.join(subs.topics(config))}",
+                )
+            topics = subs.clean_topics(config, args.topic) if args.topic else ()
+            store.add_subscriber(email, name=args.name, topics=topics, origin="cli", now=now)
+            logger.info("Added %s", email)
+        else:
+            email = subs.normalise(args.email)
+            if args.forget:
+                if not store.forget_subscriber(email):
+                    raise DigestError(f"{email} is not a subscriber")
+                logger.info("Forgot %s and its deliveries", email)
+            else:
+                cancelled = store.unsubscribe(email, now)
+                if cancelled is None:
+                    raise DigestError(f"{email} is not a subscriber")
+                logger.info("Removed %s; %d pending deliveries cancelled", email, cancelled)
+    return 0
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"

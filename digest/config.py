@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import typing
 import unicodedata
 from collections import Counter
 from datetime import timezone
@@ -270,8 +271,6 @@ class Email(_Model):
     def _complete_when_enabled(self) -> Email:
         if self.enabled and not self.from_:
             raise ValueError("email is enabled but 'from' is missing; add from: you@example.org")
-        if self.enabled and not self.recipients:
-            raise ValueError("email is enabled but has no recipients; add recipients: [...]")
         if self.admin and not self.from_:
             raise ValueError("email.admin is set but 'from' is missing; add from: you@example.org")
         return self
@@ -302,6 +301,61 @@ class Fetch(_Model):
     )
 
 
+class Web(_Model):
+    """The web front (digest/web/): archive, feed, subscribe, preferences, unsubscribe."""
+
+    listen: str = Field("127.0.0.1:8080", description="host:port the web front listens on.")
+    base_url: str = Field(description="Public URL readers reach it at (links in mail use it).")
+    secret_env: str = Field(
+        "DIGEST_WEB_SECRET", min_length=1, description="Env variable holding the signing key."
+    )
+    subscribe_rate: str = Field(
+        "5 per 10 minutes", description="Subscribe attempts allowed per client address."
+    )
+    confirm_days: int = Field(3, ge=1, le=30, description="How long a confirmation link works.")
+    trusted_proxies: str = Field(
+        "127.0.0.1", description="Addresses whose X-Forwarded-For is believed ('*' for any)."
+    )
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+            raise ValueError(f"{value!r} is not host:port; write e.g. 127.0.0.1:8080")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return _check_url(value).rstrip("/")
+
+    @field_validator("subscribe_rate")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a rate; write e.g. '5 per 10 minutes' or '20/hour'"
+            ) from None
+        return value
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+    def secret(self) -> str | None:
+        """Read when the web front starts and when mail is built, never stored in the config."""
+        return os.environ.get(self.secret_env) or None
+
+
 class Config(_Model):
     title: str = "Morning Brief"
     timezone: str = Field("UTC", description="IANA time zone for the schedule and file dates.")
@@ -323,6 +377,8 @@ class Config(_Model):
     sections: tuple[Section, ...] = ()
     email: Email = Email()
     fetch: Fetch = Fetch()
+    # Off when absent: `digest serve` then starts no web server and imports no web library.
+    web: Web | None = None
     workers: int | None = Field(
         None,
         ge=1,
@@ -423,7 +479,7 @@ def parse_config(raw: Any, *, base_dir: Path, path: Path | None = None) -> Confi
         config = Config.model_validate({**raw, "path": path}, context={"base_dir": base_dir})
     except ValidationError as exc:
         raise ConfigError(label, [_describe(err) for err in exc.errors()]) from None
-    problems = _section_problems(config)
+    problems = _section_problems(config) + _web_problems(config)
     if problems:
         raise ConfigError(label, problems)
     return config
@@ -449,6 +505,26 @@ def _section_problems(config: Config) -> list[str]:
                 problems.append(f"{key}: {source!r} is already in section {owner[source]!r}")
             else:
                 owner[source] = section.name
+    return problems
+
+
+def _web_problems(config: Config) -> list[str]:
+    if config.web is None:
+        # Without the web front, email.recipients are the only readers there can be.
+        if config.email.enabled and not config.email.recipients:
+            return ["email: email is enabled but has no recipients; add recipients: [...]"]
+        return []
+    problems = []
+    if not config.email.from_:
+        problems.append(
+            "web: confirmation mails need a sender; add email.from: news@example.org"
+            " (and email.smtp)"
+        )
+    if config.email.unsubscribe_url:
+        problems.append(
+            "email.unsubscribe_url: the web front receives unsubscribes itself (signed links"
+            " to web.base_url); remove email.unsubscribe_url"
+        )
     return problems
 
 
@@ -500,6 +576,9 @@ def _known_keys(loc: tuple) -> list[str]:
             continue
         field = model.model_fields.get(part)
         annotation = getattr(field, "annotation", None)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
+        # An optional section (web: Web | None) names its model inside the union.
+        for candidate in (annotation, *typing.get_args(annotation)):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                model = candidate
+                break
     return [f.alias or name for name, f in model.model_fields.items() if name != "path"]

@@ -39,9 +39,17 @@ from typing import Any
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from digest import subscribers as subs
 from digest.config import Config
-from digest.mail import EmailCopy, build_message, build_report, make_list_id, make_message_id
-from digest.models import Skipped
+from digest.mail import (
+    EmailCopy,
+    build_message,
+    build_report,
+    make_list_id,
+    make_message_id,
+    render_email,
+)
+from digest.models import Digest, Skipped
 from digest.shutdown import critical
 from digest.smtp import SmtpError, close, connect, send_one
 from digest.state import State
@@ -55,21 +63,61 @@ UNSENDABLE = (ValueError, TypeError, email_errors.MessageError)
 
 
 def recorder(
-    copy: EmailCopy, config: Config, *, name: str, created_at: datetime
+    copy: EmailCopy,
+    config: Config,
+    *,
+    name: str,
+    created_at: datetime,
+    digest: Digest | None = None,
+    env: Any = None,
 ) -> Callable[[State, int], None]:
-    """What State.add_pending runs inside its transaction: store the copy and the deliveries."""
-    recipients = config.email.recipients if config.email.enabled else ()
+    """What State.add_pending runs inside its transaction: store the copy, one copy per distinct
+    reader choice (sections, sentences; subscribers.py), and one delivery per active reader."""
     sender = config.email.from_ or ""
     when = created_at.isoformat()
 
     def store(state: State, digest_id: int) -> None:
-        new = [
-            NewDelivery(r.email, r.name, make_message_id(name, when, r.email, sender))
-            for r in recipients
-        ]
+        readers = []
+        if config.email.enabled:
+            # email.recipients are readers too: new ones join, those taken off it leave.
+            state.sync_recipients(config.email.recipients, created_at)
+            readers = state.subscribers(status=[subs.ACTIVE])
+        copies: dict[str, EmailCopy | None] = {"": copy}
+        new = []
+        for reader in readers:
+            choice = subs.choice_for(config, reader)
+            if choice.key not in copies:
+                copies[choice.key] = _reader_copy(digest, choice, config, env, name=name)
+            if copies[choice.key] is None:
+                logger.info("%s: nothing in it for %s (%s)", name, reader.email, choice.key)
+                continue
+            message_id = make_message_id(name, when, reader.email, sender)
+            new.append(NewDelivery(reader.email, reader.name, message_id, choice.key))
         state.add_email(digest_id, (copy.html, copy.text, copy.shown, copy.total), new, when=when)
+        state.add_reader_copies(
+            digest_id,
+            {k: (c.html, c.text, c.shown, c.total) for k, c in copies.items() if k and c},
+        )
 
     return store
+
+
+def _reader_copy(
+    digest: Digest | None, choice: subs.Choice, config: Config, env: Any, *, name: str
+) -> EmailCopy | None:
+    """The email copy for one choice: the stories of the chosen topics, each brief cut to the
+    chosen number of sentences (its first ones, in the article's order). None: no story left."""
+    if digest is None or env is None:  # a caller without readers' choices: the full copy
+        return None
+    topic = subs.topic_of(config)
+    briefs = tuple(
+        replace(b, sentences=b.sentences[: choice.sentences or None])
+        for b in digest.briefs
+        if not choice.topics or topic.get(b.article.source) in choice.topics
+    )
+    if not briefs:
+        return None
+    return render_email(replace(digest, briefs=briefs), name=name, env=env, config=config)
 
 
 @dataclass
@@ -100,7 +148,14 @@ class Outbox:
         self.ssl_context = ssl_context
         self._conn: smtplib.SMTP | None = None
         self._down: SmtpError | None = None  # set when the session failed: skip further passes
-        self._copies: dict[int, EmailCopy] = {}
+        self._copies: dict[tuple[int, str], EmailCopy] = {}
+        # With the web front, each message carries the reader's own signed links (the secret
+        # is read now: a missing one stops the run before anything is sent).
+        self.tokens = None
+        if config.web is not None and config.email.enabled:
+            from digest.web.tokens import Tokens, secret
+
+            self.tokens = Tokens(secret(config))
         self.failures: list[str] = []  # this run's failed deliveries, for the admin report
 
     def __enter__(self) -> Outbox:
@@ -119,9 +174,7 @@ class Outbox:
         report = DeliveryReport()
         if not self.config.email.enabled:
             return report
-        # Someone taken off email.recipients gets nothing more, even if a delivery was queued.
-        configured = [r.email for r in self.config.email.recipients]
-        due = self._due(configured)
+        due = self._due()
         was_down = self._down is not None
         for i, delivery in enumerate(due):
             if self._down is not None:
@@ -182,6 +235,12 @@ class Outbox:
 
     def message(self, delivery: Delivery, copy: EmailCopy, *, message_id: str) -> bytes:
         email = self.config.email
+        links = None
+        if self.tokens is not None:
+            from digest.web.tokens import reader_links
+
+            links = reader_links(self.config, self.tokens, delivery.recipient)
+            copy = replace(copy, html=links.fill(copy.html), text=links.fill(copy.text))
         msg = build_message(
             copy,
             subject=delivery.subject,
@@ -191,8 +250,12 @@ class Outbox:
             message_id=message_id,
             list_id=make_list_id(self.config.title, email.from_ or ""),
             date=datetime.now(self.config.tz),
-            unsubscribe_url=email.unsubscribe_url,
+            unsubscribe_url=None if links else email.unsubscribe_url,
         )
+        if links is not None:
+            # RFC 8058: the provider POSTs "List-Unsubscribe=One-Click" to this signed URL.
+            msg["List-Unsubscribe"] = f"<{links.unsubscribe}>"
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         return msg.as_bytes(policy=policy.SMTP)
 
     def report_problems(
@@ -239,7 +302,7 @@ class Outbox:
                 d.recipient,
             )
         try:
-            data = self.message(d, self.copy(d.digest_id), message_id=d.message_id)
+            data = self.message(d, self.copy(d.digest_id, d.choice), message_id=d.message_id)
         except UNSENDABLE as exc:
             return self._unsendable(d, f"cannot build the message: {exc}")
         # Sending and recording one message is a step `digest serve` lets finish on SIGTERM.
@@ -298,21 +361,39 @@ class Outbox:
             self._conn.close()
             self._conn = None
 
-    def _due(self, configured: list[str]) -> list[Delivery]:
-        """Due deliveries to configured recipients: by digest, then in email.recipients order.
+    def _due(self) -> list[Delivery]:
+        """Due deliveries to active readers: by digest, then in email.recipients order, then
+        by address. Nobody is mailed after leaving: a delivery still due for a reader who left
+        or paused (or was taken off email.recipients) since it was made is cancelled, and
+        recorded so.
 
         Each change of a delivery is committed before the SMTP step it precedes: 'sending' is
         stored before DATA starts, so a crash from then on is seen at the next start (module doc).
         """
-        order = {address: i for i, address in enumerate(configured)}
-        due = [d for d in self.state.due_deliveries() if d.recipient in order]
-        return sorted(due, key=lambda d: (d.digest_id, order[d.recipient]))
+        now = datetime.now(self.config.tz)
+        self.state.sync_recipients(self.config.email.recipients, now)
+        status = {s.email: s.status for s in self.state.subscribers()}
+        order = {r.email: i for i, r in enumerate(self.config.email.recipients)}
+        due = []
+        for d in self.state.due_deliveries():
+            if status.get(d.recipient) == subs.ACTIVE:
+                due.append(d)
+                continue
+            reason = {subs.PAUSED: "paused"}.get(status.get(d.recipient, ""), "unsubscribed")
+            self.state.delivery_outcome(
+                d.digest_id, d.recipient, "cancelled", reason, when=self._now()
+            )
+            logger.info("Cancelled %s to %s: %s", d.digest_name, d.recipient, reason)
+        return sorted(due, key=lambda d: (d.digest_id, order.get(d.recipient, len(order)),
+                                          d.recipient))  # fmt: skip
 
-    def copy(self, digest_id: int) -> EmailCopy:
-        """The stored email copy; a digest from before email existed falls back to its files."""
-        if digest_id not in self._copies:
-            self._copies[digest_id] = EmailCopy(*self.state.email_copy(digest_id))
-        return self._copies[digest_id]
+    def copy(self, digest_id: int, choice: str = "") -> EmailCopy:
+        """The stored email copy (a reader copy, for a `choice`); a digest from before email
+        existed falls back to its files."""
+        if (digest_id, choice) not in self._copies:
+            stored = self.state.email_copy(digest_id, choice)
+            self._copies[digest_id, choice] = EmailCopy(*stored)
+        return self._copies[digest_id, choice]
 
     def _record(self, d: Delivery, status: str, error: str | None) -> None:
         self.state.delivery_outcome(d.digest_id, d.recipient, status, error, when=self._now())

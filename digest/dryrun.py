@@ -47,7 +47,8 @@ def dry_run(config: Config, *, now: datetime | None = None) -> Plan:
     env = environment(config.output.templates)
     with state_copy(config.state) as copy, State(copy) as state:
         unfinished = tuple(record.name for record in state.pending())
-        retries = _due_deliveries(state, config)
+        readers = _readers(state, config, now)
+        retries = sum(1 for recipient in state.due_recipients() if recipient in readers)
         found = gather(config.model_copy(update={"state": copy}), state, now=now)
         left_out = found.skipped + found.failed_sources
         left_out += tuple(r.as_skipped() for r in found.repeats)
@@ -57,7 +58,7 @@ def dry_run(config: Config, *, now: datetime | None = None) -> Plan:
         rendered, email = render_all(digest, state, config, env)
     out = config.output.dir
     files = tuple(out / f"{rendered.name}.{fmt}" for fmt in config.output.formats)
-    recipients = tuple(r.email for r in config.email.recipients) if config.email.enabled else ()
+    recipients = readers
     return Plan(
         unfinished,
         retries,
@@ -84,11 +85,13 @@ def state_copy(location: Location) -> Iterator[Path]:
         yield copy
 
 
-def _due_deliveries(state: State, config: Config) -> int:
+def _readers(state: State, config: Config, now: datetime) -> tuple[str, ...]:
+    """Who would get it: the active subscribers, email.recipients synced in as a run does
+    (on the throwaway copy)."""
     if not config.email.enabled:
-        return 0
-    configured = {r.email for r in config.email.recipients}
-    return sum(1 for recipient in state.due_recipients() if recipient in configured)
+        return ()
+    state.sync_recipients(config.email.recipients, now)
+    return tuple(s.email for s in state.subscribers(status=["active"]))
 
 
 def describe(plan: Plan) -> str:

@@ -70,6 +70,12 @@ def render_email(
 
     archive = archive_link(config, name)
     digest = replace(digest, skipped=())
+    unsubscribe, preferences = config.email.unsubscribe_url, None
+    if config.web is not None:
+        # Each reader's own signed links replace these when their message is built (deliver.py).
+        from digest.web.tokens import PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
+
+        unsubscribe, preferences = UNSUBSCRIBE_PLACEHOLDER, PREFERENCES_PLACEHOLDER
 
     def attempt(max_items: int | None) -> EmailCopy:
         html, text = render_parts(
@@ -77,7 +83,8 @@ def render_email(
             env=env,
             max_items=max_items,
             archive_link=archive,
-            unsubscribe_url=config.email.unsubscribe_url,
+            unsubscribe_url=unsubscribe,
+            preferences_url=preferences,
             sections=config.sections,
         )
         shown = len(digest.briefs) if max_items is None else min(max_items, len(digest.briefs))
@@ -157,8 +164,11 @@ def _largest_that_fits(attempt, fits: EmailCopy, too_big: EmailCopy, limit: int)
 
 
 def archive_link(config: Config, name: str) -> str | None:
-    """Where the full digest is published, if output.archive_url says so."""
+    """Where the full digest is published: output.archive_url, else the web front's archive
+    (which shows every digest with a .json file, as readers see it)."""
     base = config.output.archive_url
+    if not base and config.web is not None and "json" in config.output.formats:
+        return f"{config.web.base_url}/{name}.html"
     if not base:
         return None
     ext = "html" if "html" in config.output.formats else config.output.formats[0]

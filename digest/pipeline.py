@@ -253,7 +253,9 @@ def store(
         slot=slot,
         signatures=sent,
         repeats=found.repeats,
-        on_store=recorder(email, config, name=name, created_at=digest.generated_at),
+        on_store=recorder(
+            email, config, name=name, created_at=digest.generated_at, digest=digest, env=env
+        ),
     )
     # Only now are the feeds' validators kept; kept earlier, a crash in between would turn the
     # next conditional GET into a 304 and lose the items.

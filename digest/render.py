@@ -108,6 +108,7 @@ def render_parts(
     archive_link: str | None = None,
     unsubscribe_url: str | None = None,
     sections: Sequence = (),
+    preferences_url: str | None = None,
 ) -> tuple[str, str]:
     """The HTML (CSS inlined) and the text, without the JSON: what an email is made of."""
     groups = arrange(digest.briefs, sections)
@@ -122,6 +123,7 @@ def render_parts(
         "more_count": len(digest.briefs) - len(shown),
         "archive_link": archive_link,
         "unsubscribe_url": unsubscribe_url,
+        "preferences_url": preferences_url,
     }
     html = _render(env, HTML_TEMPLATE, context)
     text = _render(env, TEXT_TEMPLATE, context)

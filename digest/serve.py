@@ -71,6 +71,9 @@ class Server:
         from apscheduler.events import EVENT_JOB_MISSED
 
         lock = acquire_lock(self.config)
+        # The web front (web: in config.yaml) answers beside the scheduler, in its own thread;
+        # without web: nothing of it is imported.
+        self.web = start_web(self.config) if self.config.web else None
         scheduler = build_scheduler(self.config, wrap=self.wrap)
 
         def on_missed(event) -> None:
@@ -109,6 +112,8 @@ class Server:
     def _shut_down(self, scheduler, lock: Held) -> int:
         started = time.monotonic()
         self.stopping.set()
+        if self.web is not None:
+            self.web.stop()
         with _quiet_shutdown_race():
             scheduler.shutdown(wait=False)
         deadline = started + self.grace
@@ -159,6 +164,14 @@ def _quiet_shutdown_race() -> Iterator[None]:
         yield
     finally:
         threading.excepthook = previous
+
+
+def start_web(config: Config):
+    from digest.web.server import open_web
+
+    front = open_web(config)
+    front.start()
+    return front
 
 
 def _when(value: datetime | None) -> str:

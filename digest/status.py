@@ -6,6 +6,7 @@ serve` is running (SQLite WAL lets a reader in beside the writer; PostgreSQL is 
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, tzinfo
 
 from apscheduler.triggers.interval import IntervalTrigger
@@ -50,6 +51,7 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
         staged = waiting(state)
         health = read_health(state)
         lost = state.holds_nothing() and digests_on_disk(config.output.dir)
+        readers = Counter(s.status for s in state.subscribers())
 
     if lost:
         lines.append(
@@ -78,6 +80,9 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
             lines.append(f"  left out   {name} ({source}): {reason}")
     if pending:
         lines.append(f"  pending    {', '.join(r.name for r in pending)} (finished on next run)")
+    if readers:
+        counts = ", ".join(f"{readers[k]} {k}" for k in ("active", "paused", "left") if readers[k])
+        lines.append(f"Readers      {counts} (`digest subscribers list`)")
     if slot_run:
         slot, ran_at, name = slot_run
         lines.append(

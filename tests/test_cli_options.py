@@ -23,7 +23,7 @@ def required_args(command: argparse.ArgumentParser) -> list[str]:
     args: list[str] = []
     for action in command._actions:
         if not action.option_strings and action.dest != "help":
-            args.append("x")
+            args.append(next(iter(action.choices)) if action.choices else "x")
         elif action.required:
             args += [action.option_strings[0], "x"]
     return args

@@ -6,11 +6,13 @@ from digest.store.core import StoreBase
 from digest.store.deliveries import DeliveriesMixin
 from digest.store.digests import DigestsMixin
 from digest.store.sources import SourcesMixin
+from digest.store.subscribers import SubscribersMixin
 
 
-class Store(DigestsMixin, DeliveriesMixin, SourcesMixin, StoreBase):
+class Store(DigestsMixin, DeliveriesMixin, SourcesMixin, SubscribersMixin, StoreBase):
     """Open with `Store(path_or_url)` (or `digest.state.State`); use as a context manager.
 
     Methods by role: digests.py (digests, articles, signatures), deliveries.py (email copies,
-    deliveries), sources.py (staged items, source health, slots run, web validators).
+    deliveries), sources.py (staged items, source health, slots run, web validators),
+    subscribers.py (readers, leaving).
     """

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from digest.store.schema import deliveries, digests, email_copies
+from digest.store.schema import deliveries, digests, email_copies, reader_copies
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Delivery:
     name: str | None
     message_id: str
     status: str
+    choice: str = ""  # '' the full email copy, else the reader copy's key
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class NewDelivery:
     recipient: str
     name: str | None
     message_id: str
+    choice: str = ""
 
 
 class DeliveriesMixin:
@@ -46,7 +48,8 @@ class DeliveriesMixin:
         html, text, shown, total = copy
         rows = [
             {"digest_id": digest_id, "recipient": r.recipient, "name": r.name,
-             "message_id": r.message_id, "status": "pending", "updated_at": when}
+             "message_id": r.message_id, "status": "pending", "updated_at": when,
+             "choice": r.choice}
             for r in recipients
         ]  # fmt: skip
         with self.transaction() as db:
@@ -69,6 +72,7 @@ class DeliveriesMixin:
                 deliveries.c.name,
                 deliveries.c.message_id,
                 deliveries.c.status,
+                deliveries.c.choice,
             )
             .join(digests, digests.c.id == deliveries.c.digest_id)
             .where(digests.c.status == "written")
@@ -77,9 +81,31 @@ class DeliveriesMixin:
         )
         return [Delivery(*r) for r in rows]
 
-    def email_copy(self, digest_id: int) -> tuple[str, str, int, int]:
-        """(html, text, shown, total) of the stored email copy; a digest from before email
-        existed falls back to its files' HTML and text."""
+    def add_reader_copies(
+        self, digest_id: int, copies: dict[str, tuple[str, str, int, int]]
+    ) -> None:
+        """One email copy per distinct reader choice (key -> html, text, shown, total)."""
+        rows = [
+            {"digest_id": digest_id, "choice": key, "html": html, "text": text, "shown": shown,
+             "total": total}
+            for key, (html, text, shown, total) in copies.items()
+        ]  # fmt: skip
+        if rows:
+            with self.transaction() as db:
+                db.execute(reader_copies.insert(), rows)
+
+    def email_copy(self, digest_id: int, choice: str = "") -> tuple[str, str, int, int]:
+        """(html, text, shown, total) of the stored email copy (a reader's, for a `choice`);
+        a digest from before email existed falls back to its files' HTML and text."""
+        if choice:
+            r = reader_copies.c
+            row = self._rows(
+                select(r.html, r.text, r.shown, r.total).where(
+                    r.digest_id == digest_id, r.choice == choice
+                )
+            )
+            if row:
+                return tuple(row[0])
         c = email_copies.c
         row = self._rows(select(c.html, c.text, c.shown, c.total).where(c.digest_id == digest_id))
         if not row:

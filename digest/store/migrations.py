@@ -14,6 +14,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, inspect, select, text
 
 from digest.errors import StateError
+from digest.store.schema import DELIVERY_STATUSES as STATUSES
 from digest.store.schema import RELEASE_TABLES, metadata, schema_version
 
 
@@ -22,7 +23,34 @@ def _release_tables(conn: Connection) -> None:
     metadata.create_all(conn, tables=list(RELEASE_TABLES), checkfirst=True)
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_release_tables,)
+def _subscribers(conn: Connection) -> None:
+    """2: subscribers and reader copies; deliveries gain `choice` and the 'cancelled' status."""
+    from digest.store.schema import deliveries, reader_copies, subscribers
+
+    metadata.create_all(conn, tables=[reader_copies, subscribers], checkfirst=True)
+    if "choice" in {c["name"] for c in inspect(conn).get_columns("deliveries")}:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE deliveries ADD COLUMN choice TEXT NOT NULL DEFAULT ''"))
+        conn.execute(text("ALTER TABLE deliveries DROP CONSTRAINT IF EXISTS deliveries_status"))
+        conn.execute(
+            text(f"ALTER TABLE deliveries ADD CONSTRAINT deliveries_status CHECK ({STATUSES})")
+        )
+        return
+    # SQLite cannot change a CHECK constraint: the table is rebuilt, as its docs advise
+    # (https://www.sqlite.org/lang_altertable.html, "other kinds of table schema changes").
+    columns = ", ".join(
+        c["name"] for c in inspect(conn).get_columns("deliveries") if c["name"] != "choice"
+    )
+    conn.execute(text("ALTER TABLE deliveries RENAME TO deliveries_before_2"))
+    deliveries.create(conn)
+    conn.execute(
+        text(f"INSERT INTO deliveries ({columns}) SELECT {columns} FROM deliveries_before_2")
+    )
+    conn.execute(text("DROP TABLE deliveries_before_2"))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_release_tables, _subscribers)
 LATEST = len(MIGRATIONS)
 
 # A constant key for PostgreSQL's transaction-scoped advisory lock: two processes opening a new

@@ -25,6 +25,8 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+DELIVERY_STATUSES = "status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')"
+
 # The version of the schema in the state, one row (migrations.py). A state file made before the
 # store existed has no such table: it is version 0, the first release's tables.
 schema_version = Table(
@@ -144,7 +146,41 @@ deliveries = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
     Column("updated_at", Text, nullable=False),
-    CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="deliveries_status"),
+    # Which copy of the digest this reader gets: '' the full email copy, else a reader_copies
+    # row (subscribers.Choice.key). Added by migration 2.
+    Column("choice", Text, nullable=False, server_default=""),
+    # 'cancelled': the reader left (or paused) before it was sent (migration 2).
+    CheckConstraint(DELIVERY_STATUSES, name="deliveries_status"),
+)
+
+# Readers who chose some sections or fewer sentences: one email copy per distinct choice,
+# stored with the digest like the full one (migration 2).
+reader_copies = Table(
+    "reader_copies",
+    metadata,
+    Column("digest_id", Integer, ForeignKey("digests.id"), primary_key=True),
+    Column("choice", Text, primary_key=True),
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("shown", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+)
+
+# Readers (digest/subscribers.py): confirmed on the web, added by the operator, or imported from
+# email.recipients. Leaving is a status, kept so an import does not subscribe them again.
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("email", Text, primary_key=True),  # normalised address
+    Column("name", Text),
+    Column("status", Text, nullable=False),
+    Column("topics", Text, nullable=False, server_default="[]"),  # JSON list; [] = everything
+    Column("sentences", Integer),  # NULL: summary.sentences
+    Column("origin", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    CheckConstraint("status IN ('active', 'paused', 'left')", name="subscribers_status"),
+    CheckConstraint("origin IN ('web', 'cli', 'config')", name="subscribers_origin"),
 )
 
 # Per web URL (sources/remote.py): conditional-GET validators, and whether it answered 410.

@@ -114,7 +114,10 @@ def test_summarize_explain_lists_each_paragraph_with_its_verdict(tmp_path, capsy
     assert out[0] == f"title: {DIRTY_TITLE}"
     assert "- menu bullet: * Home" in out
     assert any(line.startswith("- call to action / navigation: Share this") for line in out)
-    assert any(line.startswith(f"+ kept: {DIRTY_BODY[3][:60]}") for line in out)
+    # kept paragraphs carry the classifier's score and its strongest features
+    assert any(
+        line.startswith("+ kept (score ") and f"): {DIRTY_BODY[3][:60]}" in line for line in out
+    )
     assert out[-1] == f"{len(DIRTY_BODY)} of {len(DIRTY_BODY) + 2} paragraphs kept"
 
 
@@ -124,3 +127,33 @@ def test_an_item_with_no_article_text_says_why_in_one_line() -> None:
     message = str(err.value)
     assert "\n" not in message
     assert message.startswith("no article text left after removing boilerplate (3 paragraphs")
+
+
+def test_a_long_text_with_one_paragraph_per_line_is_cleaned_line_by_line() -> None:
+    # No blank line anywhere: the whole text is one "paragraph" longer than any a reader wrote,
+    # which used to be dropped whole as too long. Its lines are its paragraphs.
+    lines = [f"Section {i} of the harbour report. {' '.join(DIRTY_BODY)}" for i in range(40)]
+    rows = clean_paragraphs("\n".join(lines), title=DIRTY_TITLE)
+    assert len(rows) == len(lines)
+    assert rows[0] == (lines[0], None)
+    assert not any((reason or "").startswith("too long") for _, reason in rows)
+
+
+def test_the_opening_line_of_a_transcript_is_kept_by_the_classifier() -> None:
+    # Spoken turns are short; the main-body rule alone started the body at the first long turn
+    # and cut the line before it. The classifier is sure it is text (a sentence among sentences).
+    turns = [
+        "So we went down to the harbour on Sunday.",
+        "Mhm.",
+        "And the wall, the whole stretch by the lifeboat station, it was just gone, and the water "
+        "was right up in the square where the market is, and nobody had said a word about it.",
+        "Oh no.",
+        "Did they say who pays for it?",
+        "The council, they think. Four million pounds.",
+        "It is a lot of money. But what else can they do?",
+        "They can't leave it like that over the winter.",
+    ]
+    rows = clean_paragraphs("\n\n".join(turns), title="Talking about the sea wall")
+    kept = [text for text, reason in rows if reason is None]
+    assert turns[0] in kept
+    assert all(t in kept for t in turns[2:])

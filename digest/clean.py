@@ -241,21 +241,22 @@ def _restore_article_text(paras: list[_Para], notes: dict[str, str] | None) -> N
     clean article next to a short one, which the main-region and context rules cut), and a
     paragraph the rules kept goes when it is DROP_AT sure it is not. `notes` receives every
     paragraph's score for --explain."""
+    if len(paras) < 2:  # a text's only paragraph is its article, whatever its score
+        return
     verdicts = clean_model.classify(shapes(paras), STAGE1, STAGE2)
     # Above the body, an unpunctuated line is a deck, kicker or label, which a brief would pick
     # for its lead position: only whole sentences come back there.
     body_start = next((i for i, p in enumerate(paras) if p.reason is None), len(paras))
     for i, (p, verdict) in enumerate(zip(paras, verdicts, strict=True)):
-        note = clean_model.why(STAGE2, verdict)
         if notes is not None:
-            notes[p.text] = note
+            notes[p.text] = clean_model.why(STAGE2, verdict)
         if i < body_start and not cues.SENTENCE_END.search(p.text[-cues.TAIL :]):
             continue
         if p.reason in RESTORABLE and verdict.probability >= RESTORE_AT:
-            log.debug("clean: kept by the classifier (%s): %.80s", note, p.text)
+            log.debug("clean: kept by the classifier (%.2f): %.80s", verdict.probability, p.text)
             p.reason = None
         elif p.reason is None and verdict.probability < DROP_AT:
-            p.reason = f"{CLASSIFIER_REASON} ({note})"
+            p.reason = f"{CLASSIFIER_REASON} ({clean_model.why(STAGE2, verdict)})"
 
 
 def explanation(

@@ -16,14 +16,22 @@ a short line among body paragraphs is the body's, and one among menus is the men
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from digest import boilerplate_cues as cues
 
 # Longer paragraphs than this many words count as this many: past it every paragraph is prose
 # by length, and the log keeps one 2,000-word paragraph from outweighing everything else.
 WORDS_CAP = 200
+# Cue patterns (calls to action, datelines, credits) are looked for in paragraphs up to this
+# many words (the rules' longest call to action is 45 words; a promo box 90).
+CUE_MAX_WORDS = 60
+# Sentence-final punctuation, Latin and CJK, then closing quotes or brackets.
+SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
+_DIGIT = re.compile(r"\d")
 NEIGHBOURS = 2
 SHORT_WORDS = 4  # a menu item, button or label
 # In the main-body sum a paragraph weighs at least this many words: a page's one-word menu
@@ -133,11 +141,15 @@ class Model:
     mean: tuple[float, ...]  # features are standardised with these before weighing
     scale: tuple[float, ...]
 
+    @cached_property
+    def _folded(self) -> tuple[tuple[float, ...], float]:
+        """Weights on the raw features and the intercept with the standardisation folded in."""
+        coef = tuple(w / s for w, s in zip(self.weights, self.scale, strict=True))
+        return coef, self.intercept - sum(c * m for c, m in zip(coef, self.mean, strict=True))
+
     def logit(self, x: Sequence[float]) -> float:
-        return self.intercept + sum(
-            w * (v - m) / s
-            for w, v, m, s in zip(self.weights, x, self.mean, self.scale, strict=True)
-        )
+        coef, bias = self._folded
+        return bias + sum(c * v for c, v in zip(coef, x, strict=True))
 
     def contributions(self, x: Sequence[float]) -> list[tuple[str, float]]:
         """Each feature's part of the logit, largest effect first."""
@@ -219,14 +231,16 @@ def shape_of(
     repeated: bool,
 ) -> Shape:
     tail = text[-cues.TAIL :]
-    short = len(words) <= WORDS_CAP  # the cue patterns scan at most this much prose
+    # The cue patterns look at short paragraphs only: furniture is short, and a long paragraph
+    # is prose whatever it mentions ("Twitter", a date). This also bounds their cost.
+    short = len(words) <= CUE_MAX_WORDS
     return Shape(
         words=len(words),
         stop_share=sum(w.lower() in stopwords for w in words) / len(words) if words else 0.0,
-        ends_sentence=bool(cues.SENTENCE_END.search(tail)),
+        ends_sentence=bool(SENTENCE_END.search(tail)),
         cue_hits=len(cues.CUE.findall(text)) if short else 0,
         capitalised=sum(w[0].isupper() for w in words),
-        digits=sum(any(c.isdigit() for c in w) for w in words),
+        digits=sum(not w.isalpha() for w in words) if _DIGIT.search(text) else 0,
         commas=text.count(",") + text.count("，") + text.count("、"),
         bullet=bool(cues.BULLET.match(text)),
         had_url=had_url,

@@ -111,6 +111,7 @@ RESTORABLE = (
 # largest value that still briefs every dev page; the same sweep on X chose both cut-offs).
 DROP_AT = 0.05
 CLASSIFIER_REASON = "boilerplate by the paragraph classifier"
+ABOVE_BODY_REASON = "unpunctuated line above the body (deck or label)"
 STAGE1 = clean_model.Model(**clean_weights.STAGE1)
 STAGE2 = clean_model.Model(**clean_weights.STAGE2)
 
@@ -251,6 +252,8 @@ def _restore_article_text(paras: list[_Para], notes: dict[str, str] | None) -> N
         if notes is not None:
             notes[p.text] = clean_model.why(STAGE2, verdict)
         if i < body_start and not cues.SENTENCE_END.search(p.text[-cues.TAIL :]):
+            if p.reason in RESTORABLE and verdict.probability >= RESTORE_AT:
+                p.reason = ABOVE_BODY_REASON  # the true reason, not the classifier's doubt
             continue
         if p.reason in RESTORABLE and verdict.probability >= RESTORE_AT:
             log.debug("clean: kept by the classifier (%.2f): %.80s", verdict.probability, p.text)

@@ -215,7 +215,8 @@ def classify(shapes: Sequence[Shape], stage1: Model, stage2: Model) -> list[Verd
 
 def why(model: Model, verdict: Verdict, *, top: int = 3) -> str:
     """'score 0.12: words -1.9, final stop -0.8, ...': the score and the features that moved it
-    most, signed (positive: towards article text)."""
+    most, signed (positive: towards article text), measured from the average training paragraph
+    (so "cue words +0.6" means fewer cue words than average)."""
     parts = ", ".join(
         f"{name} {value:+.1f}" for name, value in model.contributions(verdict.features)[:top]
     )

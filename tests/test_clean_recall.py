@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from digest.clean import clean_paragraphs
+from digest.clean import ABOVE_BODY_REASON, clean_paragraphs
 from digest.cli import main
 from digest.errors import ExtractionError
 from digest.extract import extract
 from digest.models import SourceItem
 from digest.sources.feed import as_html
-from tests.test_clean import DIRTY_BODY, DIRTY_TITLE
+from tests.test_clean import DIRTY_BODY, DIRTY_TITLE, SEED
 
 # How CNN/DailyMail files and many CMS exports look: the whole story as one paragraph, which
 # ends in a photo caption rather than a full stop.
@@ -157,3 +157,12 @@ def test_the_opening_line_of_a_transcript_is_kept_by_the_classifier() -> None:
     kept = [text for text, reason in rows if reason is None]
     assert turns[0] in kept
     assert all(t in kept for t in turns[2:])
+
+
+def test_a_deck_above_the_body_is_not_brought_back() -> None:
+    # The seed's deck reads like article text to the classifier, but above the body an
+    # unpunctuated line would lead the brief: it stays out, with its own reason.
+    title, _, body = SEED.read_text(encoding="utf-8").partition("\n")  # as a .txt file is read
+    deck = "Thousands of Kurdish residents flee as US tries to de-escalate crisis"
+    reasons = dict(clean_paragraphs(body, title=title.strip()))
+    assert reasons[deck] == ABOVE_BODY_REASON

@@ -166,3 +166,17 @@ def test_a_deck_above_the_body_is_not_brought_back() -> None:
     deck = "Thousands of Kurdish residents flee as US tries to de-escalate crisis"
     reasons = dict(clean_paragraphs(body, title=title.strip()))
     assert reasons[deck] == ABOVE_BODY_REASON
+
+
+def test_long_paragraphs_trailing_off_in_an_ellipsis_are_kept() -> None:
+    # Transcripts and essays trail off " …"; a rule that took such paragraphs for a teaser
+    # widget's cut excerpts dropped them (and whatever sat between two of them).
+    trailing = [
+        "And the council said it would think about the wall again in the spring, when the "
+        "engineers had been out to look at it, but by then the water had come up twice …",
+        "So we asked them again at the meeting in May, and again they said the engineers had "
+        "not finished their report, and that they could not decide anything before it …",
+    ]
+    paragraphs = [DIRTY_BODY[0], trailing[0], DIRTY_BODY[1], trailing[1], DIRTY_BODY[2]]
+    rows = clean_paragraphs("\n\n".join(paragraphs), title=DIRTY_TITLE)
+    assert [text for text, reason in rows if reason is None] == paragraphs

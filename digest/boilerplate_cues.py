@@ -176,12 +176,6 @@ CLICK_START = re.compile(
     r"pincha|klicken|klicke|klik|kliknij|нажмите|кликните|жмите)\b",
     re.IGNORECASE,
 )
-# An excerpt cut by a teaser widget ends with an ellipsis set off by a space or in brackets
-# ("... um plano paralelo para …", "[…]"); prose trailing off attaches it to the word ("so…").
-TRUNCATED = re.compile(r"(?:\s(?:…|\.\.\.)|\[(?:…|\.\.\.)\])[\"'”’)\]]*$")
-# The same cut made mid-word ("... Active Noise Cancellat..."): the ellipsis attached to the last
-# word. Prose trailing off looks the same ("so..."), so clean.py needs several on one page.
-TRUNCATED_ATTACHED = re.compile(r"[^\s.…](?:…|\.\.\.)[\"'”’)\]]*$")
 SECOND_PERSON = re.compile(r"\b(?:you|your|you['’](?:re|ll|ve))\b", re.IGNORECASE)
 # The site talking about itself ("our journalism", "our newsletter", "this site").
 SITE_VOICE = re.compile(

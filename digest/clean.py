@@ -12,26 +12,32 @@ How, in four passes over the paragraphs (digest.sentences.split_paragraphs):
 3. find the main body: the run of paragraphs with the highest sum of prose weight (a
    maximum-sum segment), which drops menus, standfirsts and bylines before the body; the body
    then runs on over every paragraph no cue condemned, to the next piece of furniture;
-4. inside the body, drop short paragraphs sandwiched by boilerplate (jusText's context rule),
-   and keep exact/near repeats only once.
+4. inside the body, drop short paragraphs sandwiched by boilerplate (jusText's context rule);
+5. the paragraph classifier (digest.clean_model: a logistic regression over shallow features,
+   fitted offline by benchmarks/train_cleaner.py on dev dumps AND clean articles) has the last
+   word where the rules judge by position: it restores paragraphs those rules cut when it is
+   sure they are article text (headings and short lines of clean articles), and drops what
+   the rules kept when it is sure it is furniture; then exact/near repeats are kept once.
 
 Both errors are measured (benchmarks/cleaning.py): boilerplate reaching a brief on whole-page
 dumps and HTML pages, and article text lost on clean articles (CNN/DM as one paragraph, BBC,
 GUM, the gold bodies fed back). Clean text must come back whole: no paragraph is dropped only
 for lacking final punctuation, for being short or ALL CAPS, or for being the only one; that is
 why headings and last lines stay and the body is not cut before the end of the text. Constants
-were chosen on the extract/ set; extract_readability/ is the held-out cross-set number.
+and the classifier's weights were chosen on the extract/ set (and clean articles);
+extract_readability/ is the held-out cross-set number.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
 from digest import boilerplate_cues as cues
-from digest import page_layout
+from digest import clean_model, clean_weights, page_layout
 from digest.sentences import split_paragraphs
 
 log = logging.getLogger(__name__)
@@ -70,26 +76,47 @@ DATELINE_STOPWORDS = 0.3
 REPORTED_MIN_WORDS = 6  # "Comments are closed." is shorter than a sentence of reporting
 # A paragraph this long is prose even without final punctuation (page_layout uses the same).
 UNPUNCTUATED_PROSE_WORDS = page_layout.UNPUNCTUATED_PROSE_WORDS
-# Paragraphs ending in a word-attached ellipsis ("... announced only in Ma...") are a widget's
-# cut excerpts only when a page has at least this many: one is a writer trailing off (dev: one
-# such gold paragraph on one page; a teaser list had five kept ones).
-ATTACHED_CUT_MIN = 3
-# Long cut teaser excerpts that fence a "related posts" list (_drop_between_teasers): two is
-# the least that can enclose anything.
-TEASER_LIST_MIN = 2
 LANGUAGE_SAMPLE_WORDS = 200  # words the page language is judged from
 EXPLAIN_CHARS = 110  # paragraph text shown per line by explanation()
 NEAR_DUP = 0.9  # token-set Jaccard above which two paragraphs are one repeated block
+# Only paragraphs this long are checked for repeats: a page repeats its teasers and pull quotes,
+# while short lines ("No answer.", a chorus line, a table's labels) recur in articles too.
+REPEAT_MIN_WORDS = 10
 # Bounds the text any one rule looks at (issue 11: one 350 KB "paragraph" of repeated words in
 # a feed item stalled a run). The longest paragraph in the 92 dev and held-out pages of
 # benchmarks/cleaning.py has 2,071 characters; ten times that is no paragraph a reader wrote.
 MAX_PARAGRAPH_CHARS = 20_000
+# Lines of a hard-wrapped text are mostly shorter than this (72 to 80 columns); a text with one
+# paragraph per line has longer ones.
+WRAPPED_LINE_CHARS = 90
+_BLANK_LINE = re.compile(r"\n\s*\n")  # as digest.sentences splits paragraphs
+# The paragraph classifier (digest.clean_model, weights fitted by benchmarks/train_cleaner.py)
+# backs the rules on recall: a paragraph the rules dropped only for where it sits (outside the
+# main body, a short line between boilerplate) is kept when the classifier is this sure it is
+# article text. Chosen on the extract/ set (benchmarks/cleaning.py); extract_readability/ held out.
+RESTORE_AT = 0.9
+RESTORABLE = (
+    "outside main body",
+    "short between boilerplate",
+    "repeated block",
+)
+# Removed after the classifier came (benchmarks/cleaning.py, X): the cut-teaser-excerpt rules
+# ("... in Ma...", and whatever sat between two such excerpts) dropped speech and prose that
+# trails off (GUM recall +0.009 without them) and no dev brief sentence depended on them.
+# ... and condemns a paragraph the rules kept when it is this sure it is not article text (the
+# largest value that still briefs every dev page; the same sweep on X chose both cut-offs).
+DROP_AT = 0.05
+CLASSIFIER_REASON = "boilerplate by the paragraph classifier"
+ABOVE_BODY_REASON = "unpunctuated line above the body (deck or label)"
+STAGE1 = clean_model.Model(**clean_weights.STAGE1)
+STAGE2 = clean_model.Model(**clean_weights.STAGE2)
 
 
 @dataclass
 class _Para:
     text: str
     reason: str | None = None  # why dropped; None while still a candidate
+    had_url: bool = False  # a bare URL or address was removed from it
     kind: str = "short"  # good / neargood / short (step 2)
     stopwords: frozenset[str] = cues.STOPWORDS  # the page's language (set in clean_paragraphs)
 
@@ -108,9 +135,12 @@ def clean_text(text: str, *, title: str | None = None) -> str:
     return "\n\n".join(p for p, reason in clean_paragraphs(text, title=title) if reason is None)
 
 
-def clean_paragraphs(text: str, *, title: str | None = None) -> list[tuple[str, str | None]]:
-    """Each input paragraph (bare URLs removed) with why it was dropped; None means kept."""
-    paras = [_Para(_strip_urls(p)) for p in split_paragraphs(text)]
+def clean_paragraphs(
+    text: str, *, title: str | None = None, notes: dict[str, str] | None = None
+) -> list[tuple[str, str | None]]:
+    """Each input paragraph (bare URLs removed) with why it was dropped; None means kept.
+    `notes`, when given, receives each paragraph's classifier score and main features."""
+    paras = prepare(text)
     title_key = _key(title) if title else (_key(paras[0].text) if paras else "")
     # The language is plain from the first words; judging the whole text costs more than the
     # rest of the cleaning on a long article.
@@ -127,15 +157,15 @@ def clean_paragraphs(text: str, *, title: str | None = None) -> list[tuple[str, 
         if p.reason is None:
             p.kind = _classify(p)
     _drop_lists_under_nav_labels(paras)
-    _drop_truncated_excerpts(paras)
     _drop_captions_next_to_credits(paras)
     page_layout.drop_captions_before_source(paras)
     page_layout.drop_teaser_cards(paras)
-    _drop_between_teasers(paras)  # after the fenced cards, which may mark the page's own item
     _drop_after_comment_form(paras)
     _keep_main_region(paras)
     _drop_standfirst_before_byline(paras)
     _apply_context(paras)
+    _restore_article_text(paras, notes)
+    _drop_standfirst_before_byline(paras)  # again: a standfirst may be among the restored
     _dedupe_kept(paras)
     dropped = [p for p in paras if p.reason is not None]
     for p in dropped:
@@ -144,15 +174,112 @@ def clean_paragraphs(text: str, *, title: str | None = None) -> list[tuple[str, 
     return [(p.text, p.reason) for p in paras]
 
 
-def explanation(rows: list[tuple[str, str | None]], *, title: str | None = None) -> str:
+def prepare(text: str) -> list[_Para]:
+    """The paragraphs of `text`, bare URLs removed. A block too long for one paragraph is
+    taken line by line (a text with one paragraph per line and no blank line between), or, when
+    its lines are hard-wrapped, in runs of lines each short enough to be a paragraph."""
+    paras = []
+    for raw in split_paragraphs(text):
+        block = _block_of(text, raw) if len(raw) > MAX_PARAGRAPH_CHARS else None
+        if block is not None and block.count("\n"):
+            paras += [_Para(piece) for piece in _pieces(block)]
+            continue
+        stripped = _strip_urls(raw)
+        paras.append(_Para(stripped, had_url=stripped != raw.strip()))
+    return paras
+
+
+def _pieces(block: str) -> list[str]:
+    lines = [" ".join(line.split()) for line in block.splitlines()]
+    lines = [line for line in lines if line]
+    if sorted(len(line) for line in lines)[len(lines) // 2] >= WRAPPED_LINE_CHARS:
+        return lines
+    pieces, current = [], ""
+    for line in lines:
+        if current and len(current) + len(line) >= MAX_PARAGRAPH_CHARS // 10:
+            pieces.append(current)
+            current = ""
+        current = f"{current} {line}" if current else line
+    return [*pieces, current] if current else pieces
+
+
+def _block_of(text: str, folded: str) -> str | None:
+    """The raw (unfolded) block of `text` whose folded form is `folded`."""
+    for block in _BLANK_LINE.split(text):
+        if " ".join(block.split()) == folded:
+            return block
+    return None
+
+
+def shapes(paras: list[_Para]) -> list[clean_model.Shape]:
+    """The classifier's view of each paragraph, in the page's language."""
+    # The language is plain from the first words; judging the whole text costs more than the
+    # rest of the cleaning on a long article.
+    sample = [w for p in paras for w in p.words[:LANGUAGE_SAMPLE_WORDS]][:LANGUAGE_SAMPLE_WORDS]
+    stopwords = cues.stopwords_for(sample)
+    counts = Counter(p.key for p in paras)
+    return [
+        clean_model.shape_of(
+            p.text[:MAX_PARAGRAPH_CHARS],
+            p.words,
+            stopwords,
+            had_url=p.had_url,
+            repeated=counts[p.key] > 1,
+        )
+        for p in paras
+    ]
+
+
+def _restore_article_text(paras: list[_Para], notes: dict[str, str] | None) -> None:
+    """The classifier's say: paragraphs the layout rules dropped for where they sit come back
+    when the classifier is RESTORE_AT sure they are article text (a heading or short line of a
+    clean article next to a short one, which the main-region and context rules cut), and a
+    paragraph the rules kept goes when it is DROP_AT sure it is not. `notes` receives every
+    paragraph's score for --explain."""
+    if len(paras) < 2:  # a text's only paragraph is its article, whatever its score
+        return
+    verdicts = clean_model.classify(shapes(paras), STAGE1, STAGE2)
+    # Above the body, an unpunctuated line is a deck, kicker or label, which a brief would pick
+    # for its lead position: only whole sentences come back there.
+    body_start = next((i for i, p in enumerate(paras) if p.reason is None), len(paras))
+    for i, (p, verdict) in enumerate(zip(paras, verdicts, strict=True)):
+        if notes is not None:
+            notes[p.text] = clean_model.why(STAGE2, verdict)
+        if i < body_start and not cues.SENTENCE_END.search(p.text[-cues.TAIL :]):
+            if p.reason in RESTORABLE and verdict.probability >= RESTORE_AT:
+                p.reason = ABOVE_BODY_REASON  # the true reason, not the classifier's doubt
+            continue
+        if p.reason in RESTORABLE and verdict.probability >= RESTORE_AT:
+            log.debug("clean: kept by the classifier (%.2f): %.80s", verdict.probability, p.text)
+            p.reason = None
+        elif p.reason is None and verdict.probability < DROP_AT:
+            p.reason = f"{CLASSIFIER_REASON} ({clean_model.why(STAGE2, verdict)})"
+
+
+def explanation(
+    rows: list[tuple[str, str | None]],
+    *,
+    title: str | None = None,
+    notes: dict[str, str] | None = None,
+) -> str:
     """Each paragraph on its own line, marked kept (+) or dropped (-) with the reason, for
-    `digest summarize --explain`. Long paragraphs are shortened to one screen line."""
+    `digest summarize --explain`; with `notes`, kept paragraphs and those dropped for where they
+    sit show the classifier's score and its strongest features.
+    Long paragraphs are shortened to one screen line."""
     lines = [f"title: {title or '(none)'}"]
     for text, reason in rows:
         flat = " ".join(text.split())
         if len(flat) > EXPLAIN_CHARS:
             flat = flat[: EXPLAIN_CHARS - 1] + "…"
-        lines.append(f"+ kept: {flat}" if reason is None else f"- {reason}: {flat}")
+        note = notes.get(text) if notes else None
+        if reason in RESTORABLE and note:  # why the classifier did not keep it
+            lines.append(f"- {reason} ({note}): {flat}")
+        elif reason is not None:
+            lines.append(f"- {reason}: {flat}")
+        elif note:
+            lines.append(f"+ kept ({note}): {flat}")
+        else:
+            lines.append(f"+ kept: {flat}")
     kept = sum(reason is None for _, reason in rows)
     lines.append(f"{kept} of {len(rows)} paragraphs kept")
     return "\n".join(lines)
@@ -160,11 +287,16 @@ def explanation(rows: list[tuple[str, str | None]], *, title: str | None = None)
 
 def describe_drops(rows: list[tuple[str, str | None]]) -> str:
     """ " (N paragraphs dropped, most as 'REASON')" for an error line; "" when none were."""
-    reasons = Counter(reason for _, reason in rows if reason is not None)
+    reasons = Counter(_family(reason) for _, reason in rows if reason is not None)
     if not reasons:
         return ""
     top, _ = reasons.most_common(1)[0]
     return f" ({sum(reasons.values())} paragraphs dropped, most as '{top}')"
+
+
+def _family(reason: str) -> str:
+    """A reason without its per-paragraph detail (the classifier's score)."""
+    return reason.partition(" (")[0]
 
 
 def _strip_urls(text: str) -> str:
@@ -263,49 +395,6 @@ def _drop_lists_under_nav_labels(paras: list[_Para]) -> None:
                 break
             if q.reason is None:
                 q.reason = "list under a navigation label"
-
-
-def _drop_truncated_excerpts(paras: list[_Para]) -> None:
-    """Widget-cut excerpts ("... the tides in March …") are teasers for other pages, but only
-    next to a full body: a text that is nothing but an excerpt is a feed's own teaser, which
-    the feed source falls back to when the page fails (tests/test_web_sources.py)."""
-    # Only long cut excerpts: a widget cuts at a fixed, generous length, while short lines
-    # ending in " ..." are speech or a writer's style.
-    cut = [
-        p
-        for p in paras
-        if p.reason is None and p.kind == "good" and cues.TRUNCATED.search(p.text[-cues.TAIL :])
-    ]
-    attached = [
-        p
-        for p in paras
-        if p.reason is None and cues.TRUNCATED_ATTACHED.search(p.text[-cues.TAIL :])
-    ]
-    if len(attached) >= ATTACHED_CUT_MIN:
-        cut += attached
-    if not any(p.reason is None and p.kind == "good" and p not in cut for p in paras):
-        return
-    for p in cut:
-        p.reason = "truncated teaser excerpt"
-
-
-def _drop_between_teasers(paras: list[_Para]) -> None:
-    """Paragraphs between two cut teaser excerpts are cards of the same "related posts" list:
-    a card whose excerpt is short enough to be printed whole is not cut, so it looks like body
-    prose, but it sits among its cut siblings (dev: an HTML page whose related-post cards came
-    through trafilatura, three cut and three whole ones after a one-paragraph body)."""
-    # Only long cut excerpts fence a list: a widget cuts at a fixed, generous length, while a
-    # blogger's short "But here's the thing …" lines are style inside a body (dev).
-    cut = [
-        i
-        for i, p in enumerate(paras)
-        if p.reason == "truncated teaser excerpt" and p.kind == "good"
-    ]
-    if len(cut) < TEASER_LIST_MIN:
-        return
-    for p in paras[cut[0] + 1 : cut[-1]]:
-        if p.reason is None:
-            p.reason = "between teaser excerpts"
 
 
 def _drop_after_comment_form(paras: list[_Para]) -> None:
@@ -474,7 +563,7 @@ def _dedupe_kept(paras: list[_Para]) -> None:
     """Step 4b: exact or near repeats (and pull quotes contained in a kept paragraph) once."""
     kept: list[tuple[set[str], str]] = []
     for p in paras:
-        if p.reason is not None:
+        if p.reason is not None or len(p.words) < REPEAT_MIN_WORDS:
             continue
         key = p.key
         toks = set(key.split())

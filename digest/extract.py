@@ -69,11 +69,12 @@ def extract(item: SourceItem) -> Article:
 
 def explain(item: SourceItem) -> str:
     """Every paragraph of the item, kept or dropped and why (`digest summarize --explain`)."""
-    title, rows, _, _ = _clean(item)
-    return explanation(rows, title=title)
+    notes: dict[str, str] = {}
+    title, rows, _, _ = _clean(item, notes)
+    return explanation(rows, title=title, notes=notes)
 
 
-def _untitled(body: str) -> tuple[str | None, Rows]:
+def _untitled(body: str, notes: dict[str, str] | None = None) -> tuple[str | None, Rows]:
     """(title, rows) of a text with no title line: its first sentence is the title.
 
     The sentence stays in the text: cleaning drops paragraphs that repeat the title, and the
@@ -81,11 +82,11 @@ def _untitled(body: str) -> tuple[str | None, Rows]:
     """
     first = split_sentences(split_paragraphs(body)[0]) if body.strip() else []
     if not first:
-        return None, clean_paragraphs(body)
+        return None, clean_paragraphs(body, notes=notes)
     title = first[0]
     if len(title) > TITLE_MAX_CHARS:  # a headline-sized cut, at a word
         title = title[: TITLE_MAX_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:-–— ") + "…"
-    rows = clean_paragraphs(body, title=title)
+    rows = clean_paragraphs(body, title=title, notes=notes)
     if rows and rows[0][1] == "title":
         rows[0] = (rows[0][0], None)
     return title, rows
@@ -94,10 +95,13 @@ def _untitled(body: str) -> tuple[str | None, Rows]:
 Rows = list[tuple[str, str | None]]
 
 
-def _clean(item: SourceItem) -> tuple[str | None, Rows, datetime | None, str | None]:
-    """Title, each paragraph with why it was dropped (None: kept), date and author."""
+def _clean(
+    item: SourceItem, notes: dict[str, str] | None = None
+) -> tuple[str | None, Rows, datetime | None, str | None]:
+    """Title, each paragraph with why it was dropped (None: kept), date and author; `notes`
+    receives the cleaner's score of each paragraph (for --explain)."""
     if item.content_type == "text/html":
-        return _from_html(item)
+        return _from_html(item, notes)
     body = markdown.to_text(item.body) if item.content_type == "text/markdown" else item.body
     title = item.title
     if not body.strip() and title and len(title.split()) > TITLE_MAX_WORDS:
@@ -105,12 +109,14 @@ def _clean(item: SourceItem) -> tuple[str | None, Rows, datetime | None, str | N
         # a transcript). Title it by its opening words rather than refuse it.
         body, title = title, " ".join(title.split()[:TITLE_WORDS]) + " …"
     if not title:  # no title line (sources/folder.py): the first sentence is the title
-        title, rows = _untitled(body)
+        title, rows = _untitled(body, notes)
         return title, rows, item.published, None
-    return title, clean_paragraphs(body, title=title), item.published, None
+    return title, clean_paragraphs(body, title=title, notes=notes), item.published, None
 
 
-def _from_html(item: SourceItem) -> tuple[str | None, Rows, datetime | None, str | None]:
+def _from_html(
+    item: SourceItem, notes: dict[str, str] | None = None
+) -> tuple[str | None, Rows, datetime | None, str | None]:
     """trafilatura in precision mode first (its extra filtering keeps related-link blurbs out
     of briefs); a page it or our filters leave empty is tried again with trafilatura's
     defaults, which extract more real pages (benchmarks/cleaning.py: every dev page briefed),
@@ -124,7 +130,7 @@ def _from_html(item: SourceItem) -> tuple[str | None, Rows, datetime | None, str
         rows = _prose(doc, title)
         # trafilatura separates paragraphs by single newlines; our cleaner expects blank lines.
         kept = "\n\n".join(p for p, reason in rows if reason is None)
-        rows = _merge(rows, clean_paragraphs(kept, title=title))
+        rows = _merge(rows, clean_paragraphs(kept, title=title, notes=notes))
         if has_sentences("\n\n".join(p for p, reason in rows if reason is None)):
             break
     if doc is None or not (doc.text or "").strip():

@@ -138,48 +138,6 @@ def test_short_paragraph_before_a_name_heading_is_kept() -> None:
     assert short in clean_text(page, title=DIRTY_TITLE)
 
 
-def test_truncated_teaser_excerpt_is_dropped_but_trailing_prose_is_kept() -> None:
-    """A widget-cut excerpt ends with a spaced or bracketed ellipsis; prose that trails off
-    attaches the ellipsis to its last word and stays."""
-    excerpt = (
-        "The harbour master said the new pontoons would be ready by June, but the contractor "
-        "has asked for more time because the steel arrived late and the tides in March …"
-    )
-    trailing = (
-        "Asked whether the wall would hold next winter, the mayor paused, looked at the sea and "
-        "said only that the town had done everything it could, and that the rest was up to…"
-    )
-    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:3], trailing, *DIRTY_BODY[3:], excerpt])
-    out = clean_text(page, title=DIRTY_TITLE)
-    assert trailing in out
-    assert excerpt not in out
-    assert dict(clean_paragraphs(page, title=DIRTY_TITLE))[excerpt] == "truncated teaser excerpt"
-
-
-def _cut_card(topic: str) -> str:
-    """A related-post excerpt cut by its widget at a fixed length (long, spaced ellipsis)."""
-    return (
-        f"The council met on Thursday to discuss {topic}, and after a long evening of questions "
-        "from residents it agreed to publish a plan before the summer, although several members "
-        "said they still had doubts about the cost and the timetable …"
-    )
-
-
-def test_whole_cards_between_cut_teaser_excerpts_are_dropped() -> None:
-    """A related-posts list mixes cut excerpts with cards short enough to be printed whole; the
-    whole ones look like prose but sit between their cut siblings."""
-    whole_card = (
-        "Residents of the old quarter say the new bus timetable has made their mornings easier, "
-        "and the operator promises more evening services from the autumn onwards."
-    )
-    page = "\n\n".join(
-        [DIRTY_TITLE, *DIRTY_BODY, _cut_card("the ferry"), whole_card, _cut_card("the library")]
-    )
-    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
-    assert reasons[whole_card] == "between teaser excerpts"
-    assert all(reasons[p] is None for p in DIRTY_BODY)
-
-
 def test_body_between_short_trailing_off_lines_is_kept() -> None:
     """Short lines ending in a spaced ellipsis are a writer's style, not a card list: the body
     between them stays."""
@@ -188,22 +146,6 @@ def test_body_between_short_trailing_off_lines_is_kept() -> None:
     )
     out = clean_text(page, title=DIRTY_TITLE)
     assert all(p in out for p in DIRTY_BODY[:3])
-
-
-def test_several_excerpts_cut_mid_word_are_teasers() -> None:
-    """Widgets also cut mid-word ("... in Ma..."): with several such paragraphs on one page they
-    are a teaser list."""
-    cut = [
-        "The ferry company has ordered two new boats for the island route, and says the first "
-        "will arrive in time for the summer timetable if the yard in the north finishes in Ma...",
-        "Fishermen on the east quay say the price of diesel has doubled since the spring, and "
-        "several of the smaller boats have stopped going out on the days when the catch is sm...",
-        "The lifeboat station will open its doors to visitors next weekend, with tours of the "
-        "boathouse, a demonstration of the new launch tractor and a cake stall run by volunt...",
-    ]
-    reasons = _reasons_of([*DIRTY_BODY, *cut])
-    assert all(reasons[p] == "truncated teaser excerpt" for p in cut)
-    assert all(reasons[p] is None for p in DIRTY_BODY)
 
 
 def test_one_paragraph_trailing_off_mid_sentence_is_kept() -> None:

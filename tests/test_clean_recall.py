@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from digest.clean import clean_paragraphs
+from digest.clean import ABOVE_BODY_REASON, clean_paragraphs
 from digest.cli import main
 from digest.errors import ExtractionError
 from digest.extract import extract
 from digest.models import SourceItem
 from digest.sources.feed import as_html
-from tests.test_clean import DIRTY_BODY, DIRTY_TITLE
+from tests.test_clean import DIRTY_BODY, DIRTY_TITLE, SEED
 
 # How CNN/DailyMail files and many CMS exports look: the whole story as one paragraph, which
 # ends in a photo caption rather than a full stop.
@@ -114,7 +114,10 @@ def test_summarize_explain_lists_each_paragraph_with_its_verdict(tmp_path, capsy
     assert out[0] == f"title: {DIRTY_TITLE}"
     assert "- menu bullet: * Home" in out
     assert any(line.startswith("- call to action / navigation: Share this") for line in out)
-    assert any(line.startswith(f"+ kept: {DIRTY_BODY[3][:60]}") for line in out)
+    # kept paragraphs carry the classifier's score and its strongest features
+    assert any(
+        line.startswith("+ kept (score ") and f"): {DIRTY_BODY[3][:60]}" in line for line in out
+    )
     assert out[-1] == f"{len(DIRTY_BODY)} of {len(DIRTY_BODY) + 2} paragraphs kept"
 
 
@@ -124,3 +127,56 @@ def test_an_item_with_no_article_text_says_why_in_one_line() -> None:
     message = str(err.value)
     assert "\n" not in message
     assert message.startswith("no article text left after removing boilerplate (3 paragraphs")
+
+
+def test_a_long_text_with_one_paragraph_per_line_is_cleaned_line_by_line() -> None:
+    # No blank line anywhere: the whole text is one "paragraph" longer than any a reader wrote,
+    # which used to be dropped whole as too long. Its lines are its paragraphs.
+    lines = [f"Section {i} of the harbour report. {' '.join(DIRTY_BODY)}" for i in range(40)]
+    rows = clean_paragraphs("\n".join(lines), title=DIRTY_TITLE)
+    assert len(rows) == len(lines)
+    assert rows[0] == (lines[0], None)
+    assert not any((reason or "").startswith("too long") for _, reason in rows)
+
+
+def test_the_opening_line_of_a_transcript_is_kept_by_the_classifier() -> None:
+    # Spoken turns are short; the main-body rule alone started the body at the first long turn
+    # and cut the line before it. The classifier is sure it is text (a sentence among sentences).
+    turns = [
+        "So we went down to the harbour on Sunday.",
+        "Mhm.",
+        "And the wall, the whole stretch by the lifeboat station, it was just gone, and the water "
+        "was right up in the square where the market is, and nobody had said a word about it.",
+        "Oh no.",
+        "Did they say who pays for it?",
+        "The council, they think. Four million pounds.",
+        "It is a lot of money. But what else can they do?",
+        "They can't leave it like that over the winter.",
+    ]
+    rows = clean_paragraphs("\n\n".join(turns), title="Talking about the sea wall")
+    kept = [text for text, reason in rows if reason is None]
+    assert turns[0] in kept
+    assert all(t in kept for t in turns[2:])
+
+
+def test_a_deck_above_the_body_is_not_brought_back() -> None:
+    # The seed's deck reads like article text to the classifier, but above the body an
+    # unpunctuated line would lead the brief: it stays out, with its own reason.
+    title, _, body = SEED.read_text(encoding="utf-8").partition("\n")  # as a .txt file is read
+    deck = "Thousands of Kurdish residents flee as US tries to de-escalate crisis"
+    reasons = dict(clean_paragraphs(body, title=title.strip()))
+    assert reasons[deck] == ABOVE_BODY_REASON
+
+
+def test_long_paragraphs_trailing_off_in_an_ellipsis_are_kept() -> None:
+    # Transcripts and essays trail off " …"; a rule that took such paragraphs for a teaser
+    # widget's cut excerpts dropped them (and whatever sat between two of them).
+    trailing = [
+        "And the council said it would think about the wall again in the spring, when the "
+        "engineers had been out to look at it, but by then the water had come up twice …",
+        "So we asked them again at the meeting in May, and again they said the engineers had "
+        "not finished their report, and that they could not decide anything before it …",
+    ]
+    paragraphs = [DIRTY_BODY[0], trailing[0], DIRTY_BODY[1], trailing[1], DIRTY_BODY[2]]
+    rows = clean_paragraphs("\n\n".join(paragraphs), title=DIRTY_TITLE)
+    assert [text for text, reason in rows if reason is None] == paragraphs

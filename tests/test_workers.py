@@ -62,9 +62,9 @@ def test_tasks_run_in_other_processes_in_order_and_their_logs_reach_this_one(cap
 
 def test_extracting_on_two_processes_gives_what_one_process_gives():
     batch = items(24)
-    one = extract_all(batch, Workers(1))
+    one = extract_all(list(batch), Workers(1))
     with Workers(2, min_items_per_worker=1) as pool:
-        two = extract_all(batch, pool)
+        two = extract_all(list(batch), pool)
     assert [a.uid for a in two[0]] == [a.uid for a in one[0]] == [f"uid{n}" for n in range(24)]
     assert two[0] == one[0]
     assert {u: s.hashvalues.tolist() for u, s in two[1].items()} == {

@@ -203,3 +203,30 @@ def test_workers_end_when_the_process_that_owns_them_is_killed(tmp_path):
     while any(alive(pid) for pid in pids):
         assert time.monotonic() < deadline, f"workers {pids} outlived their owner"
         time.sleep(0.05)
+
+
+def forkservers() -> list[int]:
+    """This process's children that are multiprocessing forkservers."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+            with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
+                cmdline = fh.read()
+        except OSError:
+            continue
+        if ppid == os.getpid() and b"forkserver" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def test_the_forkserver_goes_with_the_last_pool_and_comes_back_for_the_next():
+    # It holds a copy of the whole pipeline: kept past the pool, it is memory for nothing.
+    for _ in range(2):
+        with Workers(2, min_items_per_worker=1) as pool:
+            assert [n for n, _ in pool.map(whoami, list(range(8)))] == list(range(8))
+            assert len(forkservers()) == 1
+        assert forkservers() == []

@@ -383,7 +383,8 @@ class Config(_Model):
         None,
         ge=1,
         le=256,
-        description="Processes that clean and summarise articles: default all CPUs, 1 = none.",
+        description="Processes that clean and summarise articles, the main one included: default"
+        " all CPUs, 1 = the main one only.",
     )
     path: Path | None = Field(None, exclude=True, description="Where this config was read from.")
 

@@ -184,12 +184,12 @@ def gather(config: Config, state: State, *, now: datetime) -> Gathered:
     collected = merge_staged(state, collected)
     uids = tuple(item.uid for item in collected.items)
     content_types = {item.uid: item.content_type for item in collected.items}
-    items, collected = collected.items, replace(collected, items=())
+    # The raw bodies (a page's whole HTML) are handed over to extract_all, which lets each go
+    # once it is extracted: the articles' text then takes their place in memory, not theirs
+    # plus its own, and nothing holds them to the end of the run.
+    items, collected = list(collected.items), replace(collected, items=())
     with Workers(config.workers) as workers:
         articles, sigs, failed = extract_all(items, workers)
-        # The raw bodies (a page's whole HTML) are not needed past this point: let them go
-        # before the text is indexed and summarised, not at the end of the run.
-        del items
         # Repeats first, each on its own: every copy of an old story is named in the log, and
         # a new story is not lost by being folded into a copy of an old one. Both before
         # summarising, so only the stories that will be shown are summarised.
@@ -285,15 +285,20 @@ def render_all(
 
 
 def extract_all(
-    items: Sequence[SourceItem], workers: Workers
+    items: list[SourceItem | None], workers: Workers
 ) -> tuple[list[Article], dict[str, LeanMinHash], tuple[Skipped, ...]]:
-    """Clean every item (on every core) and sign its text; a bad item is skipped with its reason."""
+    """Clean every item (on every core) and sign its text; a bad item is skipped with its reason.
+
+    Each entry of `items` is set to None once its result is in, so a body the caller no longer
+    holds is freed as the work goes.
+    """
     articles: list[Article] = []
     sigs: dict[str, LeanMinHash] = {}
     skipped: list[Skipped] = []
     # Results come back in the items' order, so the log and the digest read the same each run.
     with progress("Cleaning", total=len(items), unit="article") as bar:
-        for item, (result, sig) in zip(items, workers.map(extract_one, items), strict=True):
+        for n, (result, sig) in enumerate(workers.map(extract_one, items)):
+            item, items[n] = items[n], None
             bar.update()
             if isinstance(result, Skipped):
                 logger.warning("Skipped %s (%s): %s", item.name, item.source, result.reason)

@@ -1,6 +1,7 @@
 """Extracting, cleaning and summarising on every core: a process pool sized to the CPUs.
 
-`Workers.map(fn, items)` returns `fn(item)` for each item, in the items' order. The task
+`Workers.map(fn, items)` returns `fn(item)` for each item, in the items' order, worked out
+by `size` processes: this one and `size - 1` workers. The task
 functions isolate their own failures (they return a reason rather than raise), so one bad
 article stays one skipped article. Log lines from the workers travel over a queue to this
 process and are handled by the logger they were made for, so `--verbose` and the service log
@@ -36,6 +37,9 @@ R = TypeVar("R")
 # Measured with benchmarks/end_to_end.py on 2 cores: 1,000 stories took 6.0 s in one process and
 # 7.6 s on two; 3,000 took 24.6 s and 19.1 s; 10,000 took 68 s and 38 s.
 MIN_ITEMS_PER_WORKER = 750
+# Chunks per process of a pool's map: enough that the last ones are short and no process waits
+# long for another at the end.
+CHUNKS_PER_PROCESS = 16
 # Imported once by the forkserver, so every worker shares them instead of importing its own
 # copy on first use (the pipeline imports these lazily, to keep the CLI's start-up quick); the
 # last one also runs an article through, to build the tables first use builds. A module that
@@ -76,32 +80,52 @@ class Workers:
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
         """`fn(item)` for each item, in order, each yielded as soon as it and those before it
-        are done (so progress can be shown as the work goes)."""
+        are done (so progress can be shown as the work goes).
+
+        This process is one of the `size`: the pool has `size - 1` workers, and while the
+        next results in order are not ready, this process takes a chunk from the end that no
+        worker has started. Waiting idle on the workers cost a whole process's memory and the
+        pickling of its share of the articles, for no more cores at work.
+        """
         if self.size < 2 or len(items) < self.size * self.min_items_per_worker:
             yield from map(fn, items)
             return
-        done = 0
+        # Small chunks, so the workers and this process finish close together; each is still
+        # hundreds of articles in a large run, so pickling stays cheap.
+        step = max(1, len(items) // (self.size * CHUNKS_PER_PROCESS))
+        chunks = [items[i : i + step] for i in range(0, len(items), step)]
+        here: dict[int, list[R]] = {}  # chunks done in this process, by position
+        front = 0
         try:
             pool = self._start()
-            # A few chunks per worker: large enough to keep pickling cheap, small enough that
-            # one slow chunk does not leave the other workers idle at the end.
-            chunk = max(1, len(items) // (self.size * 8))
-            for result in pool.map(fn, items, chunksize=chunk):
-                done += 1
-                yield result
+            futures = [pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
+            back = len(chunks)
+            for front in range(len(chunks)):
+                # The first chunk is always a worker's: the pool is never started for nothing.
+                while (
+                    front not in here
+                    and not futures[front].done()
+                    and back - 1 >= max(front, 1)
+                    and futures[back - 1].cancel()  # fails once a worker has it
+                ):
+                    back -= 1
+                    here[back] = [fn(item) for item in chunks[back]]
+                yield from here.pop(front) if front in here else futures[front].result()
         except BrokenProcessPool as exc:
             if self._terminated:
                 raise  # the process is shutting down: no work is finished here
             # A worker was killed (out of memory, a signal). What it was doing is not lost:
             # the rest is done here, one item at a time, each still isolated by `fn`.
+            left = [k for k in range(front, len(chunks)) if k not in here]
             logger.warning(
                 "A worker process died (%s); finishing %d items in this process",
                 exc,
-                len(items) - done,
+                sum(len(chunks[k]) for k in left),
             )
             self.close()
             self.size = 1
-            yield from map(fn, items[done:])
+            for k in range(front, len(chunks)):
+                yield from here.pop(k) if k in here else map(fn, chunks[k])
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -111,14 +135,14 @@ class Workers:
             self._listener = _LogRelay(queue)
             level = logging.getLogger("digest").getEffectiveLevel()
             self._pool = ProcessPoolExecutor(
-                self.size,
+                self.size - 1,  # and this process
                 mp_context=context,
                 initializer=_init_worker,
                 initargs=(queue, level, os.getpid()),
             )
             with _live_lock:
                 _live.add(self)
-            logger.debug("Started %d worker processes", self.size)
+            logger.debug("Started %d worker processes", self.size - 1)
         return self._pool
 
     def close(self) -> None:
@@ -127,6 +151,8 @@ class Workers:
             self._pool = None
             with _live_lock:
                 _live.discard(self)
+                if not _live:
+                    _stop_forkserver()
         if self._listener is not None:
             self._listener.stop()  # relays what is still queued, then returns
             self._listener = None
@@ -144,6 +170,20 @@ class Workers:
         self._pool = None
         with _live_lock:
             _live.discard(self)
+
+
+def _stop_forkserver() -> None:
+    """Stop the forkserver once no pool needs it; the next pool starts a new one.
+
+    It holds the preloaded pipeline, and once its workers are gone every page of it is its
+    own: 100 MB kept to the end of a run (and between the runs of `digest serve`) for nothing.
+    multiprocessing has no public way to stop it; its own tests use this method.
+    """
+    from multiprocessing import forkserver
+
+    stop = getattr(forkserver._forkserver, "_stop", None)
+    if stop is not None:
+        stop()
 
 
 def terminate_all() -> None:
@@ -189,6 +229,10 @@ class _LogRelay:
         if target.isEnabledFor(record.levelno):
             target.handle(record)
         return True
+
+
+def _run_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
+    return [fn(item) for item in chunk]
 
 
 def _init_worker(queue, level: int, parent: int) -> None:

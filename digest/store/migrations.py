@@ -22,7 +22,14 @@ def _release_tables(conn: Connection) -> None:
     metadata.create_all(conn, tables=list(RELEASE_TABLES), checkfirst=True)
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_release_tables,)
+def _queue_tables(conn: Connection) -> None:
+    """2: queue mode's prepared articles and parked jobs (digest/queue/)."""
+    from digest.store.schema import parked_jobs, prepared
+
+    metadata.create_all(conn, tables=[prepared, parked_jobs], checkfirst=True)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_release_tables, _queue_tables)
 LATEST = len(MIGRATIONS)
 
 # A constant key for PostgreSQL's transaction-scoped advisory lock: two processes opening a new

@@ -314,6 +314,7 @@ class Queue(_Model):
     stalled_after: float = Field(
         30, ge=1, le=3600, description="Seconds without a worker's heartbeat: its job is retried."
     )
+    mail_batch: int = Field(50, ge=1, le=10_000, description="Deliveries per send_mail job.")
 
 
 class Config(_Model):

@@ -54,7 +54,7 @@ def _no_strays():
 
 
 def queue_config(tmp_path: Path, state: str, **overrides) -> Path:
-    path = write_config(tmp_path, state=state, queue=QUEUE, **overrides)
+    path = write_config(tmp_path, **{"state": state, "queue": QUEUE, **overrides})
     add_article(tmp_path / "articles", "harbour.txt", HARBOUR_ARTICLE)
     add_article(tmp_path / "articles", "library.txt", LIBRARY_ARTICLE)
     return path
@@ -212,3 +212,34 @@ def test_two_serves_build_one_slot(tmp_path, postgres_url):
     assert worker.stop()[0] == 0
     assert len(query(postgres_url, "SELECT id FROM digests")) == 1
     assert "queued for the workers" not in second.output()
+
+
+def test_mail_keeps_to_max_per_second_across_workers(tmp_path, postgres_url):
+    """Two workers share one relay's limit: no second holds more than max_per_second mails.
+    (A bound, not a speed: a slow machine only spreads them further.)"""
+    import time
+
+    box = Mailboxes()
+    arrived: list[float] = []
+
+    async def on_data(recipients: list[str]) -> None:
+        arrived.append(time.monotonic())
+
+    box.on_data = on_data
+    with smtp_server(box) as smtp:
+        path = queue_config(
+            tmp_path,
+            postgres_url,
+            email=email(smtp.port, max_per_second=2),
+            queue={**QUEUE, "mail_batch": 2},  # four send_mail jobs: both workers send
+        )
+        queue_slot(path)
+        workers = [Worker(path, log=tmp_path / f"worker{i}.log") for i in range(2)]
+        wait_until(lambda: len(arrived) == len(READERS), what="every mail")
+        for worker in workers:
+            worker.stop()
+    arrived.sort()
+    for first, third in zip(arrived, arrived[2:], strict=False):
+        # The limiter spaces the sends' starts; a send's own time (connecting, a loaded machine)
+        # moves an arrival by a fraction of that. Without a limit all 7 arrive within ~0.1 s.
+        assert third - first >= 0.5, arrived

@@ -13,7 +13,8 @@ The jobs of one digest slot (tasks.py):
     build_slot -> assemble(slot)                     waits until no fetch/prepare is left, then
                                                      builds the digest with the pipeline, from
                                                      the staged items and prepared results
-    assemble -> send_mail(digest, recipients)        per 50 deliveries; a row is sent once
+    assemble -> send_mail(digest, recipients)        per queue.mail_batch deliveries (50); a
+                                                     row is sent once
 
 Every task can run twice (a worker SIGKILLed mid-job is retried): each one checks the state
 first, and the state's rules (a slot done once, an article in one digest, a delivery sent once

@@ -25,7 +25,6 @@ PREPARE_QUEUE = "prepare"  # fetch_source and prepare: assemble waits until it i
 SLOT_QUEUE = "slot"  # build_slot and assemble
 MAIL_QUEUE = "mail"
 PREPARE_BATCH = 20  # items per prepare job: a job is a few ms of queue overhead
-MAIL_BATCH = 50  # deliveries per send_mail job, over one SMTP connection
 ASSEMBLE_POLL = 1.0  # seconds between assemble's checks that every prepare job is done
 
 blueprint = Blueprint()
@@ -200,7 +199,7 @@ def _assemble(context: JobContext, slot: str) -> None:
 
 
 def defer_mail(app, config: Config) -> int:
-    """One send_mail job per MAIL_BATCH due deliveries; returns how many jobs."""
+    """One send_mail job per queue.mail_batch due deliveries; returns how many jobs."""
     from digest.state import State
 
     if not config.email.enabled:
@@ -213,8 +212,10 @@ def defer_mail(app, config: Config) -> int:
         by_digest.setdefault(d.digest_id, []).append(d.recipient)
     jobs = 0
     for digest_id, recipients in by_digest.items():
-        for i in range(0, len(recipients), MAIL_BATCH):
-            batch = recipients[i : i + MAIL_BATCH]
+        # A batch goes over one SMTP connection; a retried batch skips the rows already sent.
+        size = config.queue.mail_batch
+        for i in range(0, len(recipients), size):
+            batch = recipients[i : i + size]
             lock = f"mail:{digest_id}:{batch[0]}"
             jobs += defer(app, "send_mail", queue=MAIL_QUEUE, lock=lock, digest_id=digest_id,
                           recipients=batch)  # fmt: skip

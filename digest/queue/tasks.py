@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from procrastinate import Blueprint, JobContext
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
 from digest.config import Config
+
+if TYPE_CHECKING:
+    from digest.fetch import Fetcher
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +121,6 @@ def fetch_source(context: JobContext, source: str) -> None:
 
 
 def _fetch(context: JobContext, name: str) -> None:
-    from digest.fetch import Fetcher
     from digest.health import record_health
     from digest.sources import collect
     from digest.sources.remote import RemoteState
@@ -130,7 +132,8 @@ def _fetch(context: JobContext, name: str) -> None:
         logger.info("Source %r is no longer configured; nothing to fetch", name)
         return
     now = datetime.now(config.tz)
-    with State(config.state) as state, Fetcher(config.fetch) as fetcher:
+    with State(config.state) as state:
+        fetcher = _fetcher(config)
         remote = RemoteState(state)
 
         def is_seen(uid: str) -> bool:
@@ -145,6 +148,19 @@ def _fetch(context: JobContext, name: str) -> None:
     for i in range(0, len(uids), PREPARE_BATCH):
         defer(context.app, "prepare", queue=PREPARE_QUEUE, uids=uids[i : i + PREPARE_BATCH])
     logger.info("Fetched %s: %d new %s", name, len(uids), "item" if len(uids) == 1 else "items")
+
+
+_fetchers: dict[int, Fetcher] = {}
+
+
+def _fetcher(config: Config):
+    """One Fetcher per worker process, kept between jobs (Fetcher.new_run says why); jobs run
+    one at a time per process (worker.py)."""
+    from digest.fetch import Fetcher
+
+    if id(config) not in _fetchers:
+        _fetchers[id(config)] = Fetcher(config.fetch)
+    return _fetchers[id(config)].new_run()
 
 
 @blueprint.task(name="prepare", queue=PREPARE_QUEUE, pass_context=True, retry=RETRY)
@@ -242,9 +258,10 @@ def _send(context: JobContext, digest_id: int, recipients: list[str]) -> None:
     configured = {r.email for r in config.email.recipients}
     pending: list[str] = []
     with State(config.state) as state, Outbox(config, state) as outbox:
+        # The rows, read now: those sent or failed by an earlier try of this job are left alone.
+        due = state.due_among(digest_id, recipients)
         for recipient in recipients:
-            # The row, read now: sent or failed by an earlier try of this job is left alone.
-            delivery = state.delivery(digest_id, recipient)
+            delivery = due.get(recipient)
             if delivery is None or recipient not in configured:
                 continue
             limiter(config).wait()

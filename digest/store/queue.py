@@ -58,8 +58,9 @@ class QueueMixin:
             items.extend(_item(row) for row in rows)
         return items
 
-    def delivery(self, digest_id: int, recipient: str) -> Delivery | None:
-        """One delivery of a written digest, if it is still to be sent (pending or sending)."""
+    def due_among(self, digest_id: int, recipients: Iterable[str]) -> dict[str, Delivery]:
+        """Those of `recipients` whose delivery of a written digest is still to be sent
+        (pending or sending), by recipient."""
         rows = self._rows(
             select(
                 deliveries.c.digest_id,
@@ -72,10 +73,11 @@ class QueueMixin:
             )
             .join(digests, digests.c.id == deliveries.c.digest_id)
             .where(digests.c.status == "written")
-            .where(deliveries.c.digest_id == digest_id, deliveries.c.recipient == recipient)
+            .where(deliveries.c.digest_id == digest_id)
+            .where(deliveries.c.recipient.in_(list(recipients)))
             .where(deliveries.c.status.in_(("pending", "sending")))
         )
-        return Delivery(*rows[0]) if rows else None
+        return {row[3]: Delivery(*row) for row in rows}
 
     def ensure_queue_schema(self, schema_sql: str) -> bool:
         """Run procrastinate's schema script unless its tables exist; True if it ran."""

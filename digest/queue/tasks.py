@@ -190,8 +190,8 @@ def assemble(context: JobContext, slot: str) -> None:
 
 
 def _busy(app) -> int:
-    """Fetch and prepare jobs waiting or running (not those parked or scheduled for a retry
-    later: a parked item is prepared by assemble itself)."""
+    """Fetch and prepare jobs waiting (a retry included) or running. A parked one is not
+    waited for: assemble prepares its items itself (prepare.Prepared)."""
     counts = {q["name"]: q for q in app.job_manager.list_queues(queue=PREPARE_QUEUE)}
     stats = counts.get(PREPARE_QUEUE, {})
     return int(stats.get("todo", 0)) + int(stats.get("doing", 0))

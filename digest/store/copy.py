@@ -49,7 +49,7 @@ def copy_state(source: Store, target: Store) -> dict[str, int]:
             if target.dialect == "postgresql":
                 _advance_sequences(write)
 
-    source._read(copy)
+    source._snapshot(copy)
     expected, found = counts(source), counts(target)
     wrong = [
         f"{t}: {expected[t]} rows, copied {found[t]}" for t in expected if found[t] != expected[t]

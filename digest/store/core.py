@@ -22,8 +22,9 @@ class StoreBase:
     """One connection to the state. Use as a context manager, or call close().
 
     Safe to share between threads (sources ask is_seen() from theirs): every statement runs
-    under one lock. Reads outside a transaction each run in their own short one, so a reader
-    never holds a snapshot open.
+    under one lock. A read outside a transaction is one statement in autocommit mode (no BEGIN
+    and COMMIT around it: is_seen runs once per item read), so a reader never holds a snapshot
+    open; _snapshot() reads several statements from one.
     """
 
     # A test hook standing in for a full disk: the SQLite file may not grow past this many
@@ -39,11 +40,12 @@ class StoreBase:
         self._lock = threading.RLock()
         self._depth = 0
         self.conn: Connection | None = None
+        self._autocommit: Connection | None = None  # PostgreSQL's reads (_reader)
         try:
             if not self.is_server:
                 Path(self.location).parent.mkdir(parents=True, exist_ok=True)
-            engine = engine_for(self.location, max_page_count=self.max_page_count)
-            self.conn = engine.connect()
+            self.engine = engine_for(self.location, max_page_count=self.max_page_count)
+            self.conn = self.engine.connect()
             self.dialect = self.conn.dialect.name
             if self._read(migrations.version) != migrations.LATEST:
                 with self.transaction() as db:
@@ -62,12 +64,14 @@ class StoreBase:
         self.close()
 
     def close(self) -> None:
-        if self.conn is not None:
-            conn, self.conn = self.conn, None
-            try:
-                conn.close()
-            except DBAPIError:  # a lost server: nothing to release
-                pass
+        for name in ("_autocommit", "conn"):
+            conn = getattr(self, name, None)
+            setattr(self, name, None)
+            if conn is not None:
+                try:
+                    conn.close()
+                except DBAPIError:  # a lost server: nothing to release
+                    pass
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -99,18 +103,38 @@ class StoreBase:
                 tx.commit()
 
     def _read(self, read) -> Any:
-        """`read(connection)` in the current transaction, or in a short read-only one."""
+        """`read(connection)` in the current transaction, or in autocommit mode."""
+        with self._lock:
+            if self._depth:
+                return read(self.conn)
+            with storage_errors(self.location):
+                conn = self._reader()
+                with conn.begin():
+                    return read(conn)
+
+    def _snapshot(self, read) -> Any:
+        """`read(connection)` in one read transaction: every statement sees the same state."""
         with self._lock:
             if self._depth:
                 return read(self.conn)
             with storage_errors(self.location), self.conn.begin():
                 return read(self.conn)
 
-    def _rows(self, statement: Executable) -> Sequence[Row]:
-        return self._read(lambda db: db.execute(statement).all())
+    def _reader(self) -> Connection:
+        if self.dialect != "postgresql":
+            # SQLite: the same connection, with no BEGIN (engine.py's begin event): a single
+            # statement is its own transaction, and COMMIT is then a no-op.
+            self.conn.info["begin"] = ""
+            return self.conn
+        if self._autocommit is None:  # psycopg would send BEGIN ... COMMIT: 3 round trips
+            self._autocommit = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._autocommit
 
-    def _scalar(self, statement: Executable) -> Any:
-        return self._read(lambda db: db.execute(statement).scalar())
+    def _rows(self, statement: Executable, **params: Any) -> Sequence[Row]:
+        return self._read(lambda db: db.execute(statement, params or None).all())
+
+    def _scalar(self, statement: Executable, **params: Any) -> Any:
+        return self._read(lambda db: db.execute(statement, params or None).scalar())
 
     def _insert(self, table):
         """INSERT for `table` in this backend's dialect, for on_conflict_do_nothing/update."""

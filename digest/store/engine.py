@@ -83,6 +83,10 @@ def _sqlite_engine(path: Path, max_page_count: int | None) -> Engine:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
-        connection.exec_driver_sql(connection.info.pop("begin", "BEGIN"))
+        # On the driver's connection: the recipe's exec_driver_sql costs as much as the
+        # query it opens (is_seen runs once per item read).
+        sql = connection.info.pop("begin", "BEGIN")
+        if sql:  # "": a single read in autocommit mode (core.StoreBase._reader)
+            connection.connection.driver_connection.execute(sql)
 
     return engine

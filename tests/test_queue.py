@@ -243,3 +243,27 @@ def test_mail_keeps_to_max_per_second_across_workers(tmp_path, postgres_url):
         # The limiter spaces the sends' starts; a send's own time (connecting, a loaded machine)
         # moves an arrival by a fraction of that. Without a limit all 7 arrive within ~0.1 s.
         assert third - first >= 0.5, arrived
+
+
+def test_collect_between_slots_fetches_and_prepares_without_building(tmp_path, postgres_url):
+    """`schedule.collect` in queue mode: fetch and prepare jobs only; the slot assembles."""
+    from digest.queue.scheduler import queued_collect_job
+
+    path = queue_config(tmp_path, postgres_url)
+    queued_collect_job(load_config(path), now=NOW)
+    worker = Worker(path)
+    wait_until(
+        lambda: query(postgres_url, "SELECT count(*) FROM prepared") == [(4,)],
+        what=f"both articles prepared:\n{worker.output()}",
+    )
+    assert query(postgres_url, "SELECT count(*) FROM staged_items") == [(2,)]
+    assert query(postgres_url, "SELECT count(*) FROM digests") == [(0,)]
+    queue_slot(path)
+    wait_until(
+        lambda: (
+            query(postgres_url, "SELECT count(*) FROM digests WHERE status = 'written'") == [(1,)]
+        ),
+        what=f"the digest:\n{worker.output()}",
+    )
+    assert worker.stop()[0] == 0
+    assert len(query(postgres_url, "SELECT uid FROM articles")) == 2

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from procrastinate.exceptions import ConnectorException
+
 from digest.config import Config
 from digest.errors import DigestError
 
@@ -42,7 +44,7 @@ def queued_digest_job(config: Config, *, now: datetime | None = None, catch_up: 
                 return None
         with _app(config).open() as app:
             deferred = defer(app, "build_slot", queue=SLOT_QUEUE, lock=f"slot:{key}", slot=key)
-    except DigestError as exc:
+    except (DigestError, ConnectorException) as exc:  # the database down: one line, as ever
         logger.error("Digest job failed: %s", exc)
         return None
     logger.info("Slot %s: %s", key, "queued for the workers" if deferred else "already queued")
@@ -61,7 +63,7 @@ def queued_collect_job(config: Config, *, now: datetime | None = None) -> None:
                 )  # fmt: skip
                 for s in config.sources
             )
-    except DigestError as exc:
+    except (DigestError, ConnectorException) as exc:
         logger.error("Collect job failed: %s", exc)
         return
     logger.info("Collect: %d fetch jobs queued for the workers", count)

@@ -145,7 +145,7 @@ class _Para:
 
     @cached_property
     def credit_cue(self) -> bool:
-        return bool(cues.CREDIT.search(self.text) or cues.AGENCY_TAIL.search(self.text))
+        return cues.found(cues.CREDIT, self.text) or cues.found(cues.AGENCY_TAIL, self.text)
 
     @cached_property
     def second_person(self) -> bool:
@@ -390,11 +390,11 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
         or p.site_voice
     ):
         return "call to action / navigation"
-    if n <= CTA_MAX_WORDS and cues.CONTACT_CTA.search(text):
+    if n <= CTA_MAX_WORDS and cues.found(cues.CONTACT_CTA, text):
         return "follow/contact call to action"
     if (
         n <= PROMO_MAX_WORDS
-        and cues.PROMO_CODE.search(text)
+        and cues.found(cues.PROMO_CODE, text)
         and (cues.IMPERATIVE_START.match(text) or p.second_person)
     ):
         return "promo code offer"
@@ -409,7 +409,7 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
 
 def _cookie_notice(text: str) -> bool:
     """A cookie word and a consent word in one (short) paragraph: two linear scans."""
-    return bool(cues.COOKIE_WORD.search(text) and cues.COOKIE_CONSENT.search(text))
+    return cues.found(cues.COOKIE_WORD, text) and bool(cues.COOKIE_CONSENT.search(text))
 
 
 def _drop_lists_under_nav_labels(paras: list[_Para]) -> None:

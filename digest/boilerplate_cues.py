@@ -285,7 +285,8 @@ BIO = re.compile(
 # runs only on a text that has its hint.
 _HINTS = {
     CREDIT: re.compile(
-        r"imag|photo|pictur|video|illustration|credit|source|caption|copyright|©|\(c\)|/",
+        r"(?=[ipvcs©(/])(?:i(?:mag|llustration)|p(?:hoto|ictur)|video|c(?:redit|aption|opyright)"
+        r"|source|©|\(c\)|/)",
         re.IGNORECASE,
     ),
     AGENCY_TAIL: re.compile(
@@ -341,7 +342,8 @@ def stopwords_for(words: list[str]) -> frozenset[str]:
     english = lists["English"]
     # Fast path, most of what we read: English prose is 40-50% English stopwords, other
     # languages' text a few percent (shared short words like "a", "no", "in").
-    if words and sum(w.lower() in english for w in words) >= ENGLISH_SHARE * len(words):
+    english_hits = sum(map(english.__contains__, map(str.lower, words)))
+    if words and english_hits >= ENGLISH_SHARE * len(words):
         return english
     index = _languages_of_word()
     votes: Counter[str] = Counter()

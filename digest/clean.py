@@ -173,7 +173,7 @@ def clean_paragraphs(
     """Each input paragraph (bare URLs removed) with why it was dropped; None means kept.
     `notes`, when given, receives each paragraph's classifier score and main features."""
     paras = prepare(text)
-    title_key = _key(title) if title else (_key(paras[0].text) if paras else "")
+    title_key = _key(title) if title else (paras[0].key if paras else "")
     # The language is plain from the first words; judging the whole text costs more than the
     # rest of the cleaning on a long article.
     stopwords = _page_stopwords(paras)

@@ -16,10 +16,12 @@ a short line among body paragraphs is the body's, and one among menus is the men
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
 from typing import Protocol
 
 from digest import boilerplate_cues as cues
@@ -150,7 +152,9 @@ class Model:
 
     def logit(self, x: Sequence[float]) -> float:
         coef, bias = self._folded
-        return bias + sum(c * v for c, v in zip(coef, x, strict=True))
+        if len(x) != len(coef):
+            raise ValueError(f"{len(x)} features for a model of {len(coef)}")
+        return bias + sum(map(operator.mul, coef, x))  # the same sum, in the same order
 
     def contributions(self, x: Sequence[float]) -> list[tuple[str, float]]:
         """Each feature's part of the logit, largest effect first."""
@@ -265,8 +269,8 @@ def shape_of(p: Para, stopwords: frozenset[str], *, repeated: bool) -> Shape:
         stop_share=sum(map(stopwords.__contains__, p.lower_words)) / len(words) if words else 0.0,
         ends_sentence=bool(SENTENCE_END.search(tail)),
         cue_hits=p.cue_hits if short else 0,
-        capitalised=sum(w[0].isupper() for w in words),
-        digits=sum(not w.isalpha() for w in words) if _DIGIT.search(text) else 0,
+        capitalised=sum(map(str.isupper, map(itemgetter(0), words))),
+        digits=len(words) - sum(map(str.isalpha, words)) if _DIGIT.search(text) else 0,
         commas=text.count(",") + text.count("，") + text.count("、"),
         bullet=bool(cues.BULLET.match(text)),
         had_url=p.had_url,

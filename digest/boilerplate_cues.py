@@ -30,6 +30,15 @@ STOPWORDS = frozenset(
 )
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# WORD where the text has no "_", on which the two are the same pattern; \w is the faster class.
+_WORD_NO_UNDERSCORE = re.compile(r"\w+(?:['’]\w+)*")
+
+
+def words(text: str) -> list[str]:
+    """WORD.findall(text), faster: most texts have no underscore."""
+    return (WORD if "_" in text else _WORD_NO_UNDERSCORE).findall(text)
+
+
 # Bare URLs and e-mail addresses. The address parts are bounded (RFC 5321 lengths), so the
 # pattern stays linear on long runs of "a@a@a@..." where "\S+@\S+" was quadratic; an address
 # starts only where a word does.

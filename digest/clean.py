@@ -122,7 +122,7 @@ class _Para:
 
     @cached_property
     def words(self) -> list[str]:
-        return cues.WORD.findall(self.text)
+        return cues.words(self.text)
 
     @cached_property
     def key(self) -> str:
@@ -353,7 +353,7 @@ def _strip_urls(text: str) -> str:
 
 
 def _key(text: str) -> str:
-    return " ".join(cues.WORD.findall(text)).lower()
+    return " ".join(cues.words(text)).lower()
 
 
 def _mark_repeats(paras: list[_Para], counts: Counter[str]) -> None:
@@ -590,11 +590,18 @@ def _dedupe_kept(paras: list[_Para]) -> None:
     for p in paras:
         if p.reason is not None or len(p.words) < REPEAT_MIN_WORDS:
             continue
-        key = p.key
-        toks = set(key.split())
+        key = f" {p.key} "
+        toks = set(p.lower_words)
         for other_toks, other_key in kept:
-            jacc = len(toks & other_toks) / len(toks | other_toks)
-            if jacc >= NEAR_DUP or f" {key} " in f" {other_key} ":
+            # The Jaccard index is at most the ratio of the two sets' sizes: most pairs are
+            # told apart by that ratio, without building their union and intersection.
+            small, large = sorted((len(toks), len(other_toks)))
+            if small / large >= NEAR_DUP and (
+                len(toks & other_toks) / len(toks | other_toks) >= NEAR_DUP
+            ):
+                p.reason = "repeat"
+                break
+            if len(key) <= len(other_key) and key in other_key:
                 p.reason = "repeat"
                 break
         else:

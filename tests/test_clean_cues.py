@@ -57,3 +57,15 @@ def test_found_agrees_with_search(pattern, hit, miss):
 def test_found_without_a_hint_is_search():
     assert cues.found(cues.BYLINE, "By Jane Roe")
     assert not cues.found(cues.BYLINE, "Jane Roe")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's the readers’ choice: 3,000 don't, 12.5% do.",
+        "snake_case and __dunder__ names, o'_clock, a_'b, _'_",
+        "Ünïcödé wörds, 北京 and ١٢٣ digits.",
+    ],
+)
+def test_words_are_word_findall(text):
+    assert cues.words(text) == cues.WORD.findall(text)

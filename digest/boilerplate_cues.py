@@ -330,7 +330,12 @@ def _stoplists() -> dict[str, frozenset[str]]:
     except ImportError:  # still correct for English pages, just blind to other languages
         log.info("justext not installed: English stopwords only")
         return {"English": STOPWORDS}
-    lists = {lang: frozenset(justext.get_stoplist(lang)) for lang in justext.get_stoplists()}
+    # Sorted: jusText names its lists in a set, whose order changes with the hash seed, and
+    # stopwords_for breaks a tie between languages by this order; unsorted, the same page could
+    # be cleaned differently from one run to the next.
+    lists = {
+        lang: frozenset(justext.get_stoplist(lang)) for lang in sorted(justext.get_stoplists())
+    }
     lists["English"] = lists["English"] | STOPWORDS
     return lists
 

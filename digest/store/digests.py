@@ -60,8 +60,7 @@ _RECORD = (
 )
 
 
-# Built once: is_seen runs per item read (10,000 in a big run), and building a statement costs
-# more than running it.
+# Built once: building a statement costs more than running it.
 _SEEN = select(articles.c.uid).where(articles.c.uid == bindparam("uid"))
 # seen(): one statement per chunk of uids, each uid a bound parameter ("expanding"). 900 stays
 # under the strictest limit either backend has (SQLite before 3.32: 999 parameters; PostgreSQL:

@@ -2,6 +2,7 @@
 
 Run: python benchmarks/cleaning.py [--quick | --full] [--only SYSTEM]
      (DIGEST_BENCH_VERBOSE=1 lists our misses)
+     python benchmarks/cleaning.py --speed   (only the CPU cost of digest.clean, see speed())
 
 Data: <repo>/../shared/data (override with DIGEST_DATA_DIR); skips with exit code 0 when absent.
 Nothing is downloaded. One table, a row per system and a column group per data set:
@@ -42,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _scoring import Gold, data_dir, emit, normalise, occurs_in, verbose  # noqa: E402
 
 from digest import boilerplate_cues as cues  # noqa: E402
+from digest.clean import clean_paragraphs  # noqa: E402
 from digest.errors import ExtractionError  # noqa: E402
 from digest.extract import extract  # noqa: E402
 from digest.models import SourceItem  # noqa: E402
@@ -266,6 +268,46 @@ def load_pages(root: Path, folder: str) -> list[tuple[str, str, object]]:
     return out
 
 
+SPEED_SENTENCES = 3  # sentences per paragraph in the multi-paragraph CNN/DM variant
+SPEED_ROUNDS = 3  # the best of this many passes over the articles (noise on a shared machine)
+
+
+def speed(root: Path) -> int:
+    """CPU milliseconds per article of digest.clean.clean_paragraphs alone (issue 10: at most
+    1 ms for a CNN/DM-size article), on every CNN/DM dev article as one paragraph (how the
+    files look) and cut into paragraphs of SPEED_SENTENCES sentences (how a feed item or a
+    page's body looks), the best of SPEED_ROUNDS passes."""
+    summ = root / "summ"
+    cnn = read_jsonl(summ / "cnndm_dev.jsonl") + read_jsonl(summ / "cnndm_dev_more.jsonl")
+    one = [" ".join(r["article"].split()) for r in cnn]
+    multi = []
+    for body in one:
+        sents = split_sentences(body)
+        multi.append(
+            "\n\n".join(
+                " ".join(sents[i : i + SPEED_SENTENCES])
+                for i in range(0, len(sents), SPEED_SENTENCES)
+            )
+        )
+    emit(f"Cleaning CPU time, {len(one)} CNN/DM articles, best of {SPEED_ROUNDS} passes")
+    emit("| input                       | paragraphs/art | ms/art |")
+    emit("|-----------------------------|----------------|--------|")
+    for label, texts in (
+        ("one paragraph", one),
+        (f"{SPEED_SENTENCES}-sentence paragraphs", multi),
+    ):
+        clean_paragraphs(texts[0])  # load the stoplists outside the timing
+        best, paragraphs = float("inf"), 0
+        for _ in range(SPEED_ROUNDS):
+            started, paragraphs = time.process_time(), 0
+            for text in texts:
+                paragraphs += len(clean_paragraphs(text))
+            best = min(best, time.process_time() - started)
+        per_article, ms = paragraphs / len(texts), 1000 * best / len(texts)
+        emit(f"| {label:<27} | {per_article:>14.1f} | {ms:>6.3f} |")
+    return 0
+
+
 def _mark(key: str) -> str:
     """Columns of the held-out page set (R) carry a star."""
     return key + "*" if key.endswith("R") else key
@@ -276,6 +318,8 @@ def main() -> int:
     if not (root / "extract_readability" / "dumps.jsonl").exists():
         emit(f"SKIP: cleaning benchmark data not found at {root} (set DIGEST_DATA_DIR)")
         return 0
+    if "--speed" in sys.argv:
+        return speed(root)
     step = 4 if "--quick" in sys.argv else 1
     baseline_step = 1 if "--full" in sys.argv else BASELINE_STEP
     recall_sets = load_recall_sets(root, step)

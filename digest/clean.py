@@ -122,12 +122,44 @@ class _Para:
 
     @cached_property
     def words(self) -> list[str]:
-        return cues.WORD.findall(self.text)
+        return cues.words(self.text)
 
     @cached_property
     def key(self) -> str:
         """Lowercased words: what two repeats of one block share."""
         return " ".join(self.words).lower()
+
+    # Each cue below is asked for by several rules and by the classifier's features: computed
+    # once per paragraph, since the pattern scans are most of the cleaning's cost.
+    @cached_property
+    def lower_words(self) -> list[str]:
+        return self.key.split()
+
+    @cached_property
+    def ends_sentence(self) -> bool:
+        return bool(cues.SENTENCE_END.search(self.text[-cues.TAIL :]))
+
+    @cached_property
+    def cue_hits(self) -> int:
+        return len(cues.CUE.findall(self.text))
+
+    @cached_property
+    def credit_cue(self) -> bool:
+        return cues.found(cues.CREDIT, self.text) or cues.found(cues.AGENCY_TAIL, self.text)
+
+    @cached_property
+    def second_person(self) -> bool:
+        return bool(cues.SECOND_PERSON.search(self.text))
+
+    @cached_property
+    def site_voice(self) -> bool:
+        return bool(cues.SITE_VOICE.search(self.text))
+
+    @cached_property
+    def stop_share(self) -> float:
+        """Share of the page language's stopwords (`stopwords` must be set by then)."""
+        words = self.lower_words
+        return sum(map(self.stopwords.__contains__, words)) / len(words) if words else 0.0
 
 
 def clean_text(text: str, *, title: str | None = None) -> str:
@@ -141,16 +173,16 @@ def clean_paragraphs(
     """Each input paragraph (bare URLs removed) with why it was dropped; None means kept.
     `notes`, when given, receives each paragraph's classifier score and main features."""
     paras = prepare(text)
-    title_key = _key(title) if title else (_key(paras[0].text) if paras else "")
+    title_key = _key(title) if title else (paras[0].key if paras else "")
     # The language is plain from the first words; judging the whole text costs more than the
     # rest of the cleaning on a long article.
-    sample = [w for p in paras for w in p.words[:LANGUAGE_SAMPLE_WORDS]][:LANGUAGE_SAMPLE_WORDS]
-    stopwords = cues.stopwords_for(sample)
+    stopwords = _page_stopwords(paras)
     for p in paras:
         p.stopwords = stopwords
         if len(p.text) > MAX_PARAGRAPH_CHARS:
             p.reason = f"too long for one paragraph ({len(p.text):,} characters)"
-    _mark_repeats(paras)
+    counts = Counter(p.key for p in paras)
+    _mark_repeats(paras, counts)
     for p in paras:
         if p.reason is None:
             p.reason = _paragraph_reason(p, title_key)
@@ -164,7 +196,7 @@ def clean_paragraphs(
     _keep_main_region(paras)
     _drop_standfirst_before_byline(paras)
     _apply_context(paras)
-    _restore_article_text(paras, notes)
+    _restore_article_text(paras, notes, counts)
     _drop_standfirst_before_byline(paras)  # again: a standfirst may be among the restored
     _dedupe_kept(paras)
     dropped = [p for p in paras if p.reason is not None]
@@ -211,26 +243,41 @@ def _block_of(text: str, folded: str) -> str | None:
     return None
 
 
-def shapes(paras: list[_Para]) -> list[clean_model.Shape]:
-    """The classifier's view of each paragraph, in the page's language."""
+def _page_stopwords(paras: list[_Para]) -> frozenset[str]:
     # The language is plain from the first words; judging the whole text costs more than the
     # rest of the cleaning on a long article.
     sample = [w for p in paras for w in p.words[:LANGUAGE_SAMPLE_WORDS]][:LANGUAGE_SAMPLE_WORDS]
-    stopwords = cues.stopwords_for(sample)
-    counts = Counter(p.key for p in paras)
+    return cues.stopwords_for(sample)
+
+
+def shapes(
+    paras: list[_Para],
+    stopwords: frozenset[str] | None = None,
+    counts: Counter[str] | None = None,
+) -> list[clean_model.Shape]:
+    """The classifier's view of each paragraph, in the page's language (`stopwords`, judged
+    from `paras` when not given; `counts` of each paragraph's key likewise)."""
+    stopwords = _page_stopwords(paras) if stopwords is None else stopwords
+    counts = Counter(p.key for p in paras) if counts is None else counts
     return [
-        clean_model.shape_of(
-            p.text[:MAX_PARAGRAPH_CHARS],
-            p.words,
-            stopwords,
-            had_url=p.had_url,
-            repeated=counts[p.key] > 1,
-        )
+        clean_model.shape_of(_features_view(p), stopwords, repeated=counts[p.key] > 1)
         for p in paras
     ]
 
 
-def _restore_article_text(paras: list[_Para], notes: dict[str, str] | None) -> None:
+def _features_view(p: _Para) -> _Para:
+    """`p` as the classifier sees it: its words, and the rest of its features from its first
+    MAX_PARAGRAPH_CHARS characters (which bounds the cue scans)."""
+    if len(p.text) <= MAX_PARAGRAPH_CHARS:
+        return p
+    view = _Para(p.text[:MAX_PARAGRAPH_CHARS], had_url=p.had_url)
+    view.words = p.words
+    return view
+
+
+def _restore_article_text(
+    paras: list[_Para], notes: dict[str, str] | None, counts: Counter[str]
+) -> None:
     """The classifier's say: paragraphs the layout rules dropped for where they sit come back
     when the classifier is RESTORE_AT sure they are article text (a heading or short line of a
     clean article next to a short one, which the main-region and context rules cut), and a
@@ -238,14 +285,14 @@ def _restore_article_text(paras: list[_Para], notes: dict[str, str] | None) -> N
     paragraph's score for --explain."""
     if len(paras) < 2:  # a text's only paragraph is its article, whatever its score
         return
-    verdicts = clean_model.classify(shapes(paras), STAGE1, STAGE2)
+    verdicts = clean_model.classify(shapes(paras, paras[0].stopwords, counts), STAGE1, STAGE2)
     # Above the body, an unpunctuated line is a deck, kicker or label, which a brief would pick
     # for its lead position: only whole sentences come back there.
     body_start = next((i for i, p in enumerate(paras) if p.reason is None), len(paras))
     for i, (p, verdict) in enumerate(zip(paras, verdicts, strict=True)):
         if notes is not None:
             notes[p.text] = clean_model.why(STAGE2, verdict)
-        if i < body_start and not cues.SENTENCE_END.search(p.text[-cues.TAIL :]):
+        if i < body_start and not p.ends_sentence:
             if p.reason in RESTORABLE and verdict.probability >= RESTORE_AT:
                 p.reason = ABOVE_BODY_REASON  # the true reason, not the classifier's doubt
             continue
@@ -306,20 +353,13 @@ def _strip_urls(text: str) -> str:
 
 
 def _key(text: str) -> str:
-    return " ".join(cues.WORD.findall(text)).lower()
+    return " ".join(cues.words(text)).lower()
 
 
-def _mark_repeats(paras: list[_Para]) -> None:
+def _mark_repeats(paras: list[_Para], counts: Counter[str]) -> None:
     """Short blocks that occur more than once on a page are furniture (buttons, labels, menus)."""
-    counts: dict[str, int] = {}
     for p in paras:
-        counts[p.key] = counts.get(p.key, 0) + 1
-    for p in paras:
-        if (
-            counts[p.key] > 1
-            and len(p.words) < CUE_SHORT_WORDS
-            and not cues.SENTENCE_END.search(p.text[-cues.TAIL :])
-        ):
+        if counts[p.key] > 1 and len(p.words) < CUE_SHORT_WORDS and not p.ends_sentence:
             p.reason = "repeated block"
 
 
@@ -333,34 +373,29 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
         return "title"
     if cues.BULLET.match(text) and n < MENU_BULLET_WORDS:
         return "menu bullet"
-    if len(text) <= CREDIT_MAX_CHARS and (
-        cues.CREDIT.search(text) or cues.AGENCY_TAIL.search(text)
-    ):
+    if len(text) <= CREDIT_MAX_CHARS and p.credit_cue:
         return "photo caption/credit"
     if n <= COOKIE_MAX_WORDS and _cookie_notice(text):
         return "cookie notice"
     # Longer paragraphs need cue density AND the page addressing the reader or itself: news
     # prose about a newsletter business has the words but not the "your inbox" voice.
-    if n < CUE_SHORT_WORDS or (
-        n <= CUE_DENSE_MAX_WORDS
-        and (cues.SECOND_PERSON.search(text) or cues.SITE_VOICE.search(text))
-    ):
-        hits = len(cues.CUE.findall(text))
+    if n < CUE_SHORT_WORDS or (n <= CUE_DENSE_MAX_WORDS and (p.second_person or p.site_voice)):
+        hits = p.cue_hits
         short_cta = n < CUE_SHORT_WORDS and not _reported_sentence(p)
         if hits and (short_cta or hits / n >= CUE_DENSITY):
             return "call to action / navigation"
     if n <= CTA_MAX_WORDS and (
         cues.CLICK_START.match(text)
-        or (cues.IMPERATIVE_START.match(text) and cues.SECOND_PERSON.search(text))
-        or cues.SITE_VOICE.search(text)
+        or (cues.IMPERATIVE_START.match(text) and p.second_person)
+        or p.site_voice
     ):
         return "call to action / navigation"
-    if n <= CTA_MAX_WORDS and cues.CONTACT_CTA.search(text):
+    if n <= CTA_MAX_WORDS and cues.found(cues.CONTACT_CTA, text):
         return "follow/contact call to action"
     if (
         n <= PROMO_MAX_WORDS
-        and cues.PROMO_CODE.search(text)
-        and (cues.IMPERATIVE_START.match(text) or cues.SECOND_PERSON.search(text))
+        and cues.found(cues.PROMO_CODE, text)
+        and (cues.IMPERATIVE_START.match(text) or p.second_person)
     ):
         return "promo code offer"
     if n < CUE_SHORT_WORDS and (
@@ -374,7 +409,7 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
 
 def _cookie_notice(text: str) -> bool:
     """A cookie word and a consent word in one (short) paragraph: two linear scans."""
-    return bool(cues.COOKIE_WORD.search(text) and cues.COOKIE_CONSENT.search(text))
+    return cues.found(cues.COOKIE_WORD, text) and bool(cues.COOKIE_CONSENT.search(text))
 
 
 def _drop_lists_under_nav_labels(paras: list[_Para]) -> None:
@@ -387,7 +422,7 @@ def _drop_lists_under_nav_labels(paras: list[_Para]) -> None:
         if not (
             p.reason == "call to action / navigation"
             and len(p.words) < CUE_SHORT_WORDS
-            and not cues.SENTENCE_END.search(p.text[-cues.TAIL :])
+            and not p.ends_sentence
         ):
             continue
         for q in paras[i + 1 :]:
@@ -415,9 +450,7 @@ def _drop_after_comment_form(paras: list[_Para]) -> None:
 
 
 def _is_credit_line(p: _Para) -> bool:
-    return len(p.text) <= CREDIT_LINE_CHARS and bool(
-        cues.CREDIT.search(p.text) or cues.AGENCY_TAIL.search(p.text)
-    )
+    return len(p.text) <= CREDIT_LINE_CHARS and p.credit_cue
 
 
 def _drop_captions_next_to_credits(paras: list[_Para]) -> None:
@@ -450,22 +483,19 @@ def _reported_sentence(p: _Para) -> bool:
     imperative or address the reader."""
     return (
         len(p.words) >= REPORTED_MIN_WORDS
-        and bool(cues.SENTENCE_END.search(p.text[-cues.TAIL :]))
+        and p.ends_sentence
         and _function_share(p) >= DATELINE_STOPWORDS
         and not cues.IMPERATIVE_START.match(p.text)
         and not cues.CLICK_START.match(p.text)
-        and not cues.SECOND_PERSON.search(p.text)
-        and not cues.SITE_VOICE.search(p.text)
+        and not p.second_person
+        and not p.site_voice
     )
 
 
 def _dated_sentence(p: _Para) -> bool:
     """A short sentence that mentions a date ("She died on November 23, 1896, at 24.") rather
     than a dateline: it ends like a sentence and has the function words of prose."""
-    return (
-        bool(cues.SENTENCE_END.search(p.text[-cues.TAIL :]))
-        and _function_share(p) >= DATELINE_STOPWORDS
-    )
+    return p.ends_sentence and _function_share(p) >= DATELINE_STOPWORDS
 
 
 def _function_share(p: _Para) -> float:
@@ -475,15 +505,10 @@ def _function_share(p: _Para) -> float:
     return sum(w.islower() and w in p.stopwords for w in words) / len(words) if words else 0.0
 
 
-def _stop_share(p: _Para) -> float:
-    words = p.key.split()
-    return sum(w in p.stopwords for w in words) / len(words) if words else 0.0
-
-
 def _classify(p: _Para) -> str:
     """Step 2: jusText-style length x stopword density x sentence shape."""
-    stop = _stop_share(p)
-    sentence = bool(cues.SENTENCE_END.search(p.text[-cues.TAIL :]))
+    stop = p.stop_share
+    sentence = p.ends_sentence
     if len(p.text) >= GOOD_CHARS and stop >= GOOD_STOPWORDS and sentence:
         return "good"
     # A long paragraph is prose even without its final full stop (a one-paragraph article
@@ -496,7 +521,7 @@ def _classify(p: _Para) -> str:
 
 
 def _label(p: _Para) -> bool:
-    return len(p.words) < CUE_SHORT_WORDS and not cues.SENTENCE_END.search(p.text[-cues.TAIL :])
+    return len(p.words) < CUE_SHORT_WORDS and not p.ends_sentence
 
 
 def _weight(p: _Para, prev: _Para | None, best_kind: str) -> float:
@@ -565,11 +590,18 @@ def _dedupe_kept(paras: list[_Para]) -> None:
     for p in paras:
         if p.reason is not None or len(p.words) < REPEAT_MIN_WORDS:
             continue
-        key = p.key
-        toks = set(key.split())
+        key = f" {p.key} "
+        toks = set(p.lower_words)
         for other_toks, other_key in kept:
-            jacc = len(toks & other_toks) / len(toks | other_toks)
-            if jacc >= NEAR_DUP or f" {key} " in f" {other_key} ":
+            # The Jaccard index is at most the ratio of the two sets' sizes: most pairs are
+            # told apart by that ratio, without building their union and intersection.
+            small, large = sorted((len(toks), len(other_toks)))
+            if small / large >= NEAR_DUP and (
+                len(toks & other_toks) / len(toks | other_toks) >= NEAR_DUP
+            ):
+                p.reason = "repeat"
+                break
+            if len(key) <= len(other_key) and key in other_key:
                 p.reason = "repeat"
                 break
         else:

@@ -16,10 +16,13 @@ a short line among body paragraphs is the body's, and one among menus is the men
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
+from typing import Protocol
 
 from digest import boilerplate_cues as cues
 
@@ -149,7 +152,9 @@ class Model:
 
     def logit(self, x: Sequence[float]) -> float:
         coef, bias = self._folded
-        return bias + sum(c * v for c, v in zip(coef, x, strict=True))
+        if len(x) != len(coef):
+            raise ValueError(f"{len(x)} features for a model of {len(coef)}")
+        return bias + sum(map(operator.mul, coef, x))  # the same sum, in the same order
 
     def contributions(self, x: Sequence[float]) -> list[tuple[str, float]]:
         """Each feature's part of the logit, largest effect first."""
@@ -223,37 +228,56 @@ def why(model: Model, verdict: Verdict, *, top: int = 3) -> str:
     return f"score {verdict.probability:.2f}: {parts}"
 
 
-def shape_of(
-    text: str,
-    words: list[str],
-    stopwords: frozenset[str],
-    *,
-    had_url: bool,
-    repeated: bool,
-) -> Shape:
+class Para(Protocol):
+    """What shape_of needs of a paragraph: digest.clean's record, which computes each cue once
+    and shares it with the rules (the pattern scans are most of the cleaning's cost)."""
+
+    text: str
+    had_url: bool
+
+    @property
+    def words(self) -> list[str]: ...
+
+    @property
+    def lower_words(self) -> list[str]: ...
+
+    @property
+    def cue_hits(self) -> int:
+        """boilerplate_cues.CUE matches in the text."""
+        ...
+
+    @property
+    def credit_cue(self) -> bool:
+        """boilerplate_cues.CREDIT or AGENCY_TAIL matches."""
+        ...
+
+    @property
+    def second_person(self) -> bool: ...
+
+    @property
+    def site_voice(self) -> bool: ...
+
+
+def shape_of(p: Para, stopwords: frozenset[str], *, repeated: bool) -> Shape:
+    text, words = p.text, p.words
     tail = text[-cues.TAIL :]
     # The cue patterns look at short paragraphs only: furniture is short, and a long paragraph
     # is prose whatever it mentions ("Twitter", a date). This also bounds their cost.
     short = len(words) <= CUE_MAX_WORDS
     return Shape(
         words=len(words),
-        stop_share=sum(w.lower() in stopwords for w in words) / len(words) if words else 0.0,
+        stop_share=sum(map(stopwords.__contains__, p.lower_words)) / len(words) if words else 0.0,
         ends_sentence=bool(SENTENCE_END.search(tail)),
-        cue_hits=len(cues.CUE.findall(text)) if short else 0,
-        capitalised=sum(w[0].isupper() for w in words),
-        digits=sum(not w.isalpha() for w in words) if _DIGIT.search(text) else 0,
+        cue_hits=p.cue_hits if short else 0,
+        capitalised=sum(map(str.isupper, map(itemgetter(0), words))),
+        digits=len(words) - sum(map(str.isalpha, words)) if _DIGIT.search(text) else 0,
         commas=text.count(",") + text.count("，") + text.count("、"),
         bullet=bool(cues.BULLET.match(text)),
-        had_url=had_url,
+        had_url=p.had_url,
         repeated=repeated,
         dateline=bool(short and (cues.BYLINE.match(text) or cues.DATE.search(text))),
-        credit=bool(short and (cues.CREDIT.search(text) or cues.AGENCY_TAIL.search(text))),
+        credit=short and p.credit_cue,
         reader_voice=bool(
-            short
-            and (
-                cues.SECOND_PERSON.search(text)
-                or cues.SITE_VOICE.search(text)
-                or cues.CLICK_START.match(text)
-            )
+            short and (p.second_person or p.site_voice or cues.CLICK_START.match(text))
         ),
     )

@@ -1,4 +1,4 @@
-"""digest commands: run, serve, status, send-test, check-config, migrate, init, add, import,
+"""digest commands: run, serve, worker, status, send-test, check-config, migrate, init, add, import,
 export, eval.
 
 User errors (DigestError) print one line and exit 1; anything else is a bug and keeps its
@@ -28,7 +28,7 @@ logger = logging.getLogger("digest")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    stamped = args.command in ("serve", "web") and not _stderr_is_journal()
+    stamped = args.command in ("serve", "web", "worker") and not _stderr_is_journal()
     setup_logging(args.verbose, timestamps=stamped)
     try:
         return args.func(args) or 0
@@ -119,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a stop waits for the current run before abandoning it (default: 5)",
     )
 
+    command("worker", cmd_worker, "run queued jobs for a queue-mode `serve` (PostgreSQL state)")
     command("status", cmd_status, "next runs, last digest, sources")
     command("check-config", cmd_check_config, "validate config.yaml")
 
@@ -312,6 +313,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = _load(args)
     prepare_state(config.state, config.output.dir, new_state=args.new_state)
     return serve(config, grace=args.grace)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from digest.queue.worker import run_worker
+
+    return run_worker(_load(args), verbose=args.verbose)
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -210,6 +210,9 @@ class Smtp(_Model):
     timeout: float = Field(30, gt=0)
     attempts: int = Field(3, ge=1, le=10, description="Tries per message per run, then next run.")
     retry_wait: float = Field(2, ge=0, le=300, description="Seconds before try 2; doubles after.")
+    max_per_second: float = Field(
+        0, ge=0, le=10_000, description="Mails per second to this relay, all workers; 0 = no cap."
+    )
 
     def password(self) -> str | None:
         """Read at send time, never stored: secrets come only from the environment."""
@@ -356,6 +359,18 @@ class Web(_Model):
         return os.environ.get(self.secret_env) or None
 
 
+class Queue(_Model):
+    """`digest worker` processes run the work; `digest serve` only schedules (digest/queue/)."""
+
+    enabled: bool = False
+    attempts: int = Field(5, ge=1, le=50, description="Tries per job, then it is parked.")
+    retry_wait: float = Field(5, ge=0, le=3600, description="Seconds before try 2; doubles after.")
+    stalled_after: float = Field(
+        30, ge=1, le=3600, description="Seconds without a worker's heartbeat: its job is retried."
+    )
+    mail_batch: int = Field(50, ge=1, le=10_000, description="Deliveries per send_mail job.")
+
+
 class Config(_Model):
     title: str = "Morning Brief"
     timezone: str = Field("UTC", description="IANA time zone for the schedule and file dates.")
@@ -386,6 +401,7 @@ class Config(_Model):
         description="Processes that clean and summarise articles, the main one included: default"
         " all CPUs, 1 = the main one only.",
     )
+    queue: Queue = Queue()
     path: Path | None = Field(None, exclude=True, description="Where this config was read from.")
 
     _title = field_validator("title")(classmethod(lambda cls, v: _one_line(v)))
@@ -412,6 +428,19 @@ class Config(_Model):
             return check_url(value)
         if isinstance(value, (str, Path)) and str(value):
             return _resolve(Path(value), info)
+        return value
+
+    @field_validator("queue")
+    @classmethod
+    def _queue_state(cls, value: Queue, info: ValidationInfo) -> Queue:
+        from digest.store.location import is_server
+
+        state = info.data.get("state")
+        if value.enabled and state is not None and not is_server(state):
+            raise ValueError(
+                "enabled needs the state on PostgreSQL (workers on several machines share it);"
+                " set `state: postgresql://user@host/db`, or remove `queue:`"
+            )
         return value
 
     @field_validator("sources")

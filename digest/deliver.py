@@ -290,6 +290,13 @@ class Outbox:
         logger.info("Reported %d %s to %s", count, "problem" if count == 1 else "problems", admin)
         return True
 
+    def deliver(self, delivery: Delivery) -> str:
+        """One due delivery (a queue worker's send_mail job): 'sent', 'failed' or 'pending'.
+        Once the server is down in this session, the rest wait for the next try."""
+        if self._down is not None:
+            return "pending"
+        return self._deliver(delivery)
+
     # --- internals ----------------------------------------------------------------------
 
     def _deliver(self, d: Delivery) -> str:

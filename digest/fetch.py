@@ -341,6 +341,14 @@ class Fetcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def new_run(self) -> Fetcher:
+        """Start a new run's time budget on this client: a queue worker keeps one Fetcher for
+        its jobs (making one, with its TLS context, costs more than fetching a small feed)."""
+        with self._budget_lock:
+            self._budget_end = time.monotonic() + self.config.run_budget
+            self._budget_logged = False
+        return self
+
     def close(self) -> None:
         self._client.close()
 

@@ -36,7 +36,7 @@ from digest.progress import progress
 from digest.render import environment, render, render_index
 from digest.sentences import split_sentences
 from digest.shutdown import critical
-from digest.sources import collect
+from digest.sources import Collected, collect
 from digest.sources.remote import RemoteState
 from digest.staging import merge as merge_staged
 from digest.state import (
@@ -67,15 +67,18 @@ def run_once(
     now: datetime | None = None,
     slot: str | None = None,
     log_summary: bool = True,
+    queued: bool = False,
 ) -> RunReport:
     """Build and write one digest of everything new. Safe to call again after a crash.
 
     Logs one summary line, unless `log_summary` is off (`digest serve` logs its own per job).
+    `queued`: a queue worker assembles the digest (digest/queue/): the sources were read and
+    the articles prepared by other jobs, and mail is sent by other jobs too.
     """
     started = time.monotonic()
     # storage_errors: a damaged or full state stops the run with one line, wherever it shows.
     with exclusive_run(config.state), storage_errors(config.state):
-        report = _run_once(config, now=now, slot=slot)
+        report = _run_once(config, now=now, slot=slot, queued=queued)
     if log_summary:
         if report.wrote_digest:
             logger.info(
@@ -96,13 +99,15 @@ def _left_out(report: RunReport) -> str:
     return f" ({details.removeprefix(', ')})" if details else ""
 
 
-def _run_once(config: Config, *, now: datetime | None, slot: str | None) -> RunReport:
+def _run_once(
+    config: Config, *, now: datetime | None, slot: str | None, queued: bool = False
+) -> RunReport:
     now = (now or datetime.now(config.tz)).astimezone(config.tz)
     env = environment(config.output.templates)
     with State(config.state) as state, Outbox(config, state) as outbox:
         refuse_lost_state(state, config.output.dir)
-        mail = [finish_interrupted(state, outbox, config, env)]
-        found = gather(config, state, now=now)
+        mail = [finish_interrupted(state, outbox, config, env, send=not queued)]
+        found = gather(config, state, now=now, queued=queued)
         repeats = tuple(r.as_skipped() for r in found.repeats)
         outcome = {
             "skipped": found.skipped + found.failed_sources,
@@ -123,7 +128,7 @@ def _run_once(config: Config, *, now: datetime | None, slot: str | None) -> RunR
         digest = Digest(config.title, now, found.briefs, found.skipped + found.failed_sources)
         record = store(digest, found, state, config, env, slot=slot)
         files = publish(record, state, config, env)
-        mail.append(outbox.send_pending())
+        mail.append(DeliveryReport() if queued else outbox.send_pending())
         # After the readers' mail: the operator's report never holds it up.
         outbox.report_problems(digest.skipped, digest_name=record.name, when=now)
 
@@ -147,7 +152,9 @@ def _mail_counts(reports: list[DeliveryReport]) -> dict[str, int]:
     }
 
 
-def finish_interrupted(state: State, outbox: Outbox, config: Config, env) -> DeliveryReport:
+def finish_interrupted(
+    state: State, outbox: Outbox, config: Config, env, *, send: bool = True
+) -> DeliveryReport:
     """Finish what a crash left half done, before anything new is built."""
     # A digest stored but not fully written: finished first, so its articles are not collected
     # again as new.
@@ -155,7 +162,7 @@ def finish_interrupted(state: State, outbox: Outbox, config: Config, env) -> Del
         logger.warning("Finishing %s, interrupted before it was written", record.name)
         publish(record, state, config, env)
     # Deliveries left over (server down, crash).
-    return outbox.send_pending()
+    return outbox.send_pending() if send else DeliveryReport()
 
 
 @dataclass(frozen=True)
@@ -172,15 +179,24 @@ class Gathered:
     remote: RemoteState  # feed validators, kept only once the items they cover are stored
 
 
-def gather(config: Config, state: State, *, now: datetime) -> Gathered:
+def gather(config: Config, state: State, *, now: datetime, queued: bool = False) -> Gathered:
     """Collect new items from every source, clean each, leave out stories a recent digest
-    carried, fold near-duplicates, and summarise the stories that are left."""
+    carried, fold near-duplicates, and summarise the stories that are left.
+
+    `queued`: fetch jobs staged the items and prepare jobs cleaned and summarised them; this
+    reads what they stored (digest/queue/prepare.py)."""
     remote = RemoteState(state)
-    with Fetcher(config.fetch) as fetcher:
-        collected = collect(config.sources, seen=state.seen, fetch=fetcher, remote=remote)
-    # Health from this fresh read; then items a `serve` collect job staged earlier that this
-    # read did not return (a feed that timed out now, or rotated them out).
-    record_health(state, config.sources, collected, now=now)
+    if queued:
+        from digest.queue.prepare import Prepared
+
+        collected, pool = Collected((), (), ()), Prepared(state)
+    else:
+        with Fetcher(config.fetch) as fetcher:
+            collected = collect(config.sources, seen=state.seen, fetch=fetcher, remote=remote)
+        # Health from this fresh read; then items a `serve` collect job staged earlier that
+        # this read did not return (a feed that timed out now, or rotated them out).
+        record_health(state, config.sources, collected, now=now)
+        pool = Workers(config.workers)
     collected = merge_staged(state, collected)
     uids = tuple(item.uid for item in collected.items)
     content_types = {item.uid: item.content_type for item in collected.items}
@@ -188,7 +204,7 @@ def gather(config: Config, state: State, *, now: datetime) -> Gathered:
     # once it is extracted: the articles' text then takes their place in memory, not theirs
     # plus its own, and nothing holds them to the end of the run.
     items, collected = list(collected.items), replace(collected, items=())
-    with Workers(config.workers) as workers:
+    with pool as workers:
         articles, sigs, failed = extract_all(items, workers)
         # Repeats first, each on its own: every copy of an old story is named in the log, and
         # a new story is not lost by being folded into a copy of an old one. Both before

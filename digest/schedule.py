@@ -90,11 +90,12 @@ def last_slot_run(state: State) -> tuple[str, str, str | None] | None:
     return state.last_slot_run()
 
 
-def run_due(config: Config, *, now: datetime, catch_up: bool = False) -> Due:
+def run_due(config: Config, *, now: datetime, catch_up: bool = False, queued: bool = False) -> Due:
     """Build the digest for the latest slot at or before `now`, unless the state has it.
 
     `catch_up=True` is the check at start: a state that never ran a slot (a first start)
-    waits for the next slot instead of building one at once.
+    waits for the next slot instead of building one at once. `queued`: a queue worker's
+    assemble job (digest/queue/tasks.py).
     """
     from digest.pipeline import run_once
 
@@ -113,7 +114,7 @@ def run_due(config: Config, *, now: datetime, catch_up: bool = False) -> Due:
             finish_pending(state, config)
             return Due(slot, None, skip)
     key = slot_key(slot)
-    report = run_once(config, now=now, slot=key, log_summary=False)  # digest_job logs it
+    report = run_once(config, now=now, slot=key, log_summary=False, queued=queued)
     with State(config.state) as state:
         state.record_slot(key, ran_at=now, digest=report.digest_name)
     return Due(slot, report, "built" if report.wrote_digest else "nothing new")
@@ -180,10 +181,15 @@ def build_scheduler(config: Config, *, wrap: Callable[[Callable], Callable] = la
         executors={"default": ThreadPoolExecutor(max_workers=1)},
         timezone=config.tz,
     )
-    jobs = [(DIGEST_JOB, digest_job, cron_trigger(config.schedule.digest, config.tz), DIGEST_GRACE)]
+    digest, collect = digest_job, collect_job
+    if config.queue.enabled:  # serve only defers jobs; workers run them (digest/queue/)
+        from digest.queue.scheduler import queued_collect_job, queued_digest_job
+
+        digest, collect = queued_digest_job, queued_collect_job
+    jobs = [(DIGEST_JOB, digest, cron_trigger(config.schedule.digest, config.tz), DIGEST_GRACE)]
     if config.schedule.collect:
         trigger = collect_trigger(config.schedule.collect, config.tz)
-        jobs.append((COLLECT_JOB, collect_job, trigger, COLLECT_GRACE))
+        jobs.append((COLLECT_JOB, collect, trigger, COLLECT_GRACE))
     for job_id, job, trigger, grace in jobs:
         scheduler.add_job(
             wrap(partial(job, config)),
@@ -202,8 +208,11 @@ def add_catch_up(
     scheduler, config: Config, *, wrap: Callable = lambda f: f, at_start: bool
 ) -> None:
     """Run the digest job once, now: at start, or after APScheduler reports a missed slot."""
+    job = digest_job
+    if config.queue.enabled:
+        from digest.queue.scheduler import queued_digest_job as job
     scheduler.add_job(
-        wrap(partial(digest_job, config, catch_up=at_start)),
+        wrap(partial(job, config, catch_up=at_start)),
         id=CATCH_UP_JOB,
         name="catch-up",
         replace_existing=True,

@@ -68,9 +68,38 @@ class Server:
         self.stop.set()
 
     def run(self) -> int:
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            lock = self._lock()
+            if lock is None:  # stopped while standing by
+                return 0
+            return self._serve(lock)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _lock(self) -> Held | None:
+        """The serve lock. In queue mode a second `serve` stands by until the first stops,
+        then takes over scheduling; otherwise it is refused (acquire_lock)."""
+        if not self.config.queue.enabled:
+            return acquire_lock(self.config)
+        from digest.store.locks import SERVE_LOCK, acquire
+
+        held = acquire(self.config.state, SERVE_LOCK, wait=0)
+        if held is None:
+            logger.info("Standing by: another `digest serve` schedules for this state")
+        while held is None and not self.stop.is_set():
+            held = acquire(self.config.state, SERVE_LOCK, wait=1.0)
+        if held is not None and self.stop.is_set():
+            held.release()
+            return None
+        return held
+
+    def _serve(self, lock: Held) -> int:
         from apscheduler.events import EVENT_JOB_MISSED
 
-        lock = acquire_lock(self.config)
         # The web front (web: in config.yaml) answers beside the scheduler, in its own thread;
         # without web: nothing of it is imported.
         self.web = start_web(self.config) if self.config.web else None
@@ -86,28 +115,21 @@ class Server:
                 add_catch_up(scheduler, self.config, wrap=self.wrap, at_start=False)
 
         scheduler.add_listener(on_missed, EVENT_JOB_MISSED)
-        previous = {
-            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
-        }
-        try:
-            scheduler.start()
-            # The machine may have been off at the last slot: the state decides if it is due.
-            add_catch_up(scheduler, self.config, wrap=self.wrap, at_start=True)
-            logger.info(
-                "Serving %s (pid %d): next digest %s%s",
-                self.config.path or "config",
-                os.getpid(),
-                _when(scheduler.get_job(DIGEST_JOB).next_run_time),
-                f"; collecting on {self.config.schedule.collect!r}"
-                if self.config.schedule.collect
-                else "",
-            )
-            while not self.stop.wait(WAKE_EVERY):
-                scheduler.wakeup()
-            return self._shut_down(scheduler, lock)
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        scheduler.start()
+        # The machine may have been off at the last slot: the state decides if it is due.
+        add_catch_up(scheduler, self.config, wrap=self.wrap, at_start=True)
+        logger.info(
+            "Serving %s (pid %d): next digest %s%s",
+            self.config.path or "config",
+            os.getpid(),
+            _when(scheduler.get_job(DIGEST_JOB).next_run_time),
+            f"; collecting on {self.config.schedule.collect!r}"
+            if self.config.schedule.collect
+            else "",
+        )
+        while not self.stop.wait(WAKE_EVERY):
+            scheduler.wakeup()
+        return self._shut_down(scheduler, lock)
 
     def _shut_down(self, scheduler, lock: Held) -> int:
         started = time.monotonic()

@@ -52,6 +52,7 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
         health = read_health(state)
         lost = state.holds_nothing() and digests_on_disk(config.output.dir)
         readers = Counter(s.status for s in state.subscribers())
+        parked = state.parked_jobs() if config.queue.enabled else []
 
     if lost:
         lines.append(
@@ -89,6 +90,14 @@ def status_lines(config: Config, *, now: datetime) -> list[str]:
             f"Last slot    {_fmt(slot, tz)}, run {_fmt(ran_at, tz)}: {name or 'nothing new'}"
         )
     lines.append(f"Staged       {staged} {'item' if staged == 1 else 'items'} waiting")
+    if parked:
+        # Queue mode: jobs that failed every try (newest first); the rows they were for wait.
+        lines.append("Parked jobs  (failed every try; fix the cause, the next slot tries again)")
+        for job in parked:
+            lines.append(
+                f"  {job.task} {job.args} ({_fmt(job.parked_at, tz)}, {job.attempts} tries):"
+                f" {job.reason}"
+            )
 
     lines.append("Sources")
     known = {h.source: h for h in health}

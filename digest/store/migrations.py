@@ -50,7 +50,18 @@ def _subscribers(conn: Connection) -> None:
     conn.execute(text("DROP TABLE deliveries_before_2"))
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_release_tables, _subscribers)
+def _queue_tables(conn: Connection) -> None:
+    """3: queue mode's prepared articles and parked jobs (digest/queue/)."""
+    from digest.store.schema import parked_jobs, prepared
+
+    metadata.create_all(conn, tables=[prepared, parked_jobs], checkfirst=True)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
+    _release_tables,
+    _subscribers,
+    _queue_tables,
+)
 LATEST = len(MIGRATIONS)
 
 # A constant key for PostgreSQL's transaction-scoped advisory lock: two processes opening a new

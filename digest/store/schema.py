@@ -196,6 +196,28 @@ web_sources = Table(
     Column("checked_at", Text),  # UTC
 )
 
+# Queue mode (digest/queue/): an article cleaned and summarised by a worker, keyed by a hash of
+# what the result depends on, so a story is done once for every digest that carries it.
+prepared = Table(
+    "prepared",
+    metadata,
+    Column("key", Text, primary_key=True),  # sha256 hex (digest/queue/prepare.py)
+    Column("result", LargeBinary, nullable=False),  # pickled Article/Brief/Skipped (+ signature)
+    Column("made_at", Text, nullable=False),
+)
+
+# Queue mode: a job that failed on every try, parked with its reason for `digest status`.
+parked_jobs = Table(
+    "parked_jobs",
+    metadata,
+    Column("job_id", Integer, primary_key=True),  # procrastinate's job id
+    Column("task", Text, nullable=False),
+    Column("args", Text, nullable=False),  # JSON, as deferred
+    Column("attempts", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("parked_at", Text, nullable=False),
+)
+
 # The first release's tables, in an order that satisfies their foreign keys: what migration 1
 # creates where missing, and what `digest migrate` copies (with any table added since).
 RELEASE_TABLES = (

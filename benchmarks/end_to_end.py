@@ -246,18 +246,21 @@ STAGES = {
 }
 
 
-def stage_times(root: Path) -> tuple[dict[str, float], float]:
+def stage_times(root: Path) -> tuple[dict[str, tuple[float, float]], float]:
+    """{stage: (wall s, CPU s)} and the run's wall time. CPU is this process's (every thread:
+    sources are read in threads), the figure to compare on a shared machine."""
     import importlib
 
-    spent: dict[str, float] = defaultdict(float)
+    spent: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             try:
                 return fn(*args, **kwargs)
             finally:
-                spent[name] += time.perf_counter() - t
+                spent[name][0] += time.perf_counter() - t
+                spent[name][1] += time.process_time() - c
 
         return wrapper
 
@@ -271,7 +274,7 @@ def stage_times(root: Path) -> tuple[dict[str, float], float]:
 
     started = time.perf_counter()
     run_once(load_config(root / "config.yaml"))
-    return dict(spent), time.perf_counter() - started
+    return {name: (wall, cpu) for name, (wall, cpu) in spent.items()}, time.perf_counter() - started
 
 
 def main() -> None:
@@ -312,20 +315,23 @@ def main() -> None:
                 f"| {n:,} | {label} | {workers or f'all ({os.cpu_count()})'} | {r['wall']:.1f} |"
                 f" {r['cpu']:.1f} | {n / r['wall']:.0f} | {r['rss_mb']:.0f} | {r['carried']:,} |"
             )
-    if args.stages:
-        with tempfile.TemporaryDirectory(prefix="digest-e2e-") as tmp:
+    for spec in args.state if args.stages else ():
+        with tempfile.TemporaryDirectory(prefix="digest-e2e-") as tmp, backend(spec) as b:
+            label, state, env = b
             root = Path(tmp)
-            write_folder(root, stories[:largest], workers=1)
+            write_folder(root, stories[:largest], 1, state)
+            os.environ.update(env)  # PGPASSWORD, read by this process's own run
             spent, total = stage_times(root)
         emit()
-        emit(f"Stages, N = {largest:,}, in process (total {total:.1f} s wall):")
+        emit(f"Stages on {label}, N = {largest:,}, in process (total {total:.1f} s wall):")
         emit()
-        emit("| stage | s | share |")
-        emit("|---|---|---|")
-        for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
-            emit(f"| {name} | {seconds:.2f} | {seconds / total:.0%} |")
+        emit("| stage | wall s | CPU s | share of wall |")
+        emit("|---|---|---|---|")
+        for name, (wall, cpu) in sorted(spent.items(), key=lambda kv: -kv[1][0]):
+            emit(f"| {name} | {wall:.2f} | {cpu:.2f} | {wall / total:.0%} |")
         # The wrapped stages do not call one another, so the rest is state, logging and glue.
-        emit(f"| other (state, glue) | {total - sum(spent.values()):.2f} | |")
+        rest = total - sum(wall for wall, _ in spent.values())
+        emit(f"| other (state, glue) | {rest:.2f} | | |")
 
 
 if __name__ == "__main__":

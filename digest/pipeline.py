@@ -192,7 +192,7 @@ def gather(config: Config, state: State, *, now: datetime, queued: bool = False)
         collected, pool = Collected((), (), ()), Prepared(state)
     else:
         with Fetcher(config.fetch) as fetcher:
-            collected = collect(config.sources, is_seen=state.is_seen, fetch=fetcher, remote=remote)
+            collected = collect(config.sources, seen=state.seen, fetch=fetcher, remote=remote)
         # Health from this fresh read; then items a `serve` collect job staged earlier that
         # this read did not return (a feed that timed out now, or rotated them out).
         record_health(state, config.sources, collected, now=now)

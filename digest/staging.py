@@ -42,10 +42,15 @@ def stage(config: Config, *, now: datetime) -> StageReport:
         prune(state)
         staged = state.staged_uids()
         remote = RemoteState(state)
+
+        def seen(uids) -> set[str]:  # staged already counts as seen here: not staged twice
+            uids = set(uids)
+            return (uids & staged) | state.seen(uids - staged)
+
         with Fetcher(config.fetch) as fetcher:
             collected = collect(
                 config.sources,
-                is_seen=lambda uid: uid in staged or state.is_seen(uid),
+                seen=seen,
                 fetch=fetcher,
                 remote=remote,
             )

@@ -133,6 +133,27 @@ def test_digests_articles_and_deliveries_round_trip(config):
         assert state.prune_signatures(NOW + timedelta(seconds=1)) == 1
 
 
+def test_seen_answers_for_a_whole_batch_past_each_backends_parameter_limit(config):
+    from digest.models import Skipped
+
+    # More uids than one statement may bind on either backend (PostgreSQL: 65,535; SQLite:
+    # 32,766 by default, 250,000 as Debian builds it), so the store must ask in chunks.
+    asked = [f"new-{n}" for n in range(250_001)]
+    with State(config.state) as state:
+        assert state.seen(asked) == set()
+        state.add_pending(  # left pending: its articles count as seen all the same
+            rendered(state.next_name("2026-11-24")),
+            created_at=NOW,
+            included=[("shown", "Local", "a.txt", "A"), ("new-250000", "Local", "b.txt", "B")],
+            skipped=[Skipped("Local", "bad", "c.txt", "empty")],
+            sources=1,
+        )
+        asked += ["shown", "bad", "shown"]  # a uid asked twice is answered once
+        assert state.seen(asked) == {"shown", "bad", "new-250000"}
+        assert state.seen(iter(["bad", "nowhere"])) == {"bad"}  # any iterable, read once
+        assert state.seen([]) == set()
+
+
 @pytest.mark.sqlite_only  # from SQLite to PostgreSQL: both in every case
 def test_migrate_copies_the_release_state_and_the_next_run_goes_on_from_it(
     tmp_path, postgres_url, capsys

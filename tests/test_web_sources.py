@@ -270,7 +270,7 @@ def test_same_story_through_two_feeds_is_one_item(httpserver, fetcher, remote) -
         FeedSource(type="feed", name="A", url=httpserver.url_for("/a")),
         FeedSource(type="feed", name="B", url=httpserver.url_for("/b")),
     ]
-    got = collect(sources, is_seen=lambda uid: False, fetch=fetcher, remote=remote)
+    got = collect(sources, seen=lambda uids: set(), fetch=fetcher, remote=remote)
     assert [i.source for i in got.items] == ["A"] and not got.failed_sources
 
 
@@ -289,6 +289,30 @@ def test_page_source_reads_an_article(httpserver, fetcher, remote) -> None:
     assert article.author == "Daniel Osei"
     assert article.published.date().isoformat() == "2026-11-22"
     assert article.text.startswith("The central library will open")
+
+
+def test_page_source_asks_once_what_it_has_and_fetches_only_the_rest(
+    httpserver, fetcher, remote
+) -> None:
+    for path in ("/had", "/library"):
+        httpserver.expect_request(path).respond_with_data(
+            page("article_library.html"), content_type="text/html"
+        )
+    urls = [httpserver.url_for("/had"), httpserver.url_for("/library")]
+    asked = []
+
+    def seen(uids) -> set[str]:
+        fetched = [r.path for r, _ in httpserver.log if r.path in ("/had", "/library")]
+        asked.append((list(uids), fetched))
+        return {page_source.normalize_link(urls[0])}
+
+    source = PageSource(type="page", name="Pages", urls=tuple(urls))
+    [item] = page_source.read(source, fetch=fetcher, remote=remote, seen=seen)
+    assert item.url == page_source.normalize_link(urls[1])
+    # One question for the whole list, asked before any page was fetched; the page the state
+    # has is never fetched.
+    assert asked == [([page_source.normalize_link(u) for u in urls], [])]
+    assert [r.path for r, _ in httpserver.log if r.path in ("/had", "/library")] == ["/library"]
 
 
 def test_listing_page_is_refused_with_a_reason(httpserver, fetcher, remote) -> None:

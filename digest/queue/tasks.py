@@ -136,10 +136,12 @@ def _fetch(context: JobContext, name: str) -> None:
         fetcher = _fetcher(config)
         remote = RemoteState(state)
 
-        def is_seen(uid: str) -> bool:
-            return state.is_seen(uid) or bool(state.staged_items_of([uid]))
+        def seen(uids) -> set[str]:  # in a digest, or staged by an earlier fetch job
+            uids = set(uids)
+            known = state.seen(uids)
+            return known | {item.uid for item in state.staged_items_of(uids - known)}
 
-        collected = collect([source], is_seen=is_seen, fetch=fetcher, remote=remote)
+        collected = collect([source], seen=seen, fetch=fetcher, remote=remote)
         state.stage_items(collected.items, when=now)
         # Validators only once the items they cover are staged (staging.py says why).
         remote.commit()

@@ -16,7 +16,7 @@ import hashlib
 import html
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -24,6 +24,7 @@ from digest.errors import SourceError
 from digest.fetch import FEED_ACCEPT, BudgetSpent, Fetcher, FetchError, Gone
 from digest.links import web_link
 from digest.models import Skipped, SourceItem
+from digest.sources import Seen
 from digest.sources.page import fetch_article, normalize_link
 from digest.sources.remote import RemoteState
 
@@ -48,7 +49,7 @@ def read(
     *,
     fetch: Fetcher,
     remote: RemoteState,
-    is_seen: Callable[[str], bool] = lambda uid: False,
+    seen: Seen = lambda uids: set(),
     **_context,
 ) -> Iterator[SourceItem | Skipped]:
     import feedparser
@@ -97,8 +98,9 @@ def read(
     remote.record(source.name, url, "ok")
     remote.stage(source.name, url, response.etag, response.last_modified)
 
+    known = seen(item.uid for item, _, _ in items)  # one query for the whole feed
     for item, content, is_html in items:
-        if is_seen(item.uid):
+        if item.uid in known:
             continue  # seen before: skipped here so its page is not fetched again
         text = html.unescape(_TAG.sub(" ", content)) if is_html else content
         yield _full_text(item, fetch, feed_url=url) if item.url and is_teaser(text) else item

@@ -8,12 +8,13 @@ normalised URL, so the same story reached through a feed and a page source is on
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from urllib.parse import urldefrag
 
 from digest.errors import SourceError
 from digest.fetch import BudgetSpent, Fetcher, FetchError, Gone
 from digest.models import Skipped, SourceItem
+from digest.sources import Seen
 from digest.sources.remote import RemoteState
 
 logger = logging.getLogger(__name__)
@@ -46,12 +47,13 @@ def read(
     *,
     fetch: Fetcher,
     remote: RemoteState,
-    is_seen: Callable[[str], bool] = lambda uid: False,
+    seen: Seen = lambda uids: set(),
     **_context,
 ) -> Iterator[SourceItem | Skipped]:
-    for url in source.urls:
-        uid = normalize_link(url)
-        if is_seen(uid):
+    uids = {url: normalize_link(url) for url in source.urls}
+    known = seen(uids.values())  # asked before any page is fetched, in one query
+    for url, uid in uids.items():
+        if uid in known:
             continue  # read once already: no need to fetch it again
         since = remote.gone_since(source.name, url)
         if since:

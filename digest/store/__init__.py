@@ -1,7 +1,7 @@
 """The state: the only package that knows SQL. SQLite (a file) or PostgreSQL (a URL), one code path.
 
     with Store(config.state) as state:   # opens, checks, and migrates the schema
-        if not state.is_seen(uid): ...
+        known = state.seen(uids)         # which of these uids a digest holds
         with state.transaction(): ...     # writes inside join one transaction
 
 Modules: schema.py (every table, SQLAlchemy Core), migrations.py (ordered, versioned), engine.py

@@ -21,9 +21,9 @@ from digest.store.location import Location, describe, is_server
 class StoreBase:
     """One connection to the state. Use as a context manager, or call close().
 
-    Safe to share between threads (sources ask is_seen() from theirs): every statement runs
+    Safe to share between threads (sources ask seen() from theirs): every statement runs
     under one lock. A read outside a transaction is one statement in autocommit mode (no BEGIN
-    and COMMIT around it: is_seen runs once per item read), so a reader never holds a snapshot
+    and COMMIT around it: small reads are frequent), so a reader never holds a snapshot
     open; _snapshot() reads several statements from one.
     """
 

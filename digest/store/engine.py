@@ -54,7 +54,7 @@ def _sqlite_engine(path: Path, max_page_count: int | None) -> Engine:
     engine = create_engine(
         URL.create("sqlite", database=str(path)),
         poolclass=NullPool,
-        # check_same_thread=False: sources run in threads and ask is_seen(); the Store
+        # check_same_thread=False: sources run in threads and ask seen(); the Store
         # serialises its use of the connection with a lock.
         connect_args={"timeout": BUSY_TIMEOUT, "check_same_thread": False},
     )
@@ -84,7 +84,7 @@ def _sqlite_engine(path: Path, max_page_count: int | None) -> Engine:
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
         # On the driver's connection: the recipe's exec_driver_sql costs as much as the
-        # query it opens (is_seen runs once per item read).
+        # query it opens (small reads are frequent: one per source, per digest, ...).
         sql = connection.info.pop("begin", "BEGIN")
         if sql:  # "": a single read in autocommit mode (core.StoreBase._reader)
             connection.connection.driver_connection.execute(sql)

@@ -44,8 +44,12 @@ def data_dir() -> Path:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="first N articles of each file")
-    ap.add_argument("--bbc-slow-limit", type=int, default=None,
-                    help=f"first N bbc articles for {', '.join(SLOW)} (default: all)")
+    ap.add_argument(
+        "--bbc-slow-limit",
+        type=int,
+        default=None,
+        help=f"first N bbc articles for {', '.join(SLOW)} (default: all)",
+    )
     ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     args = ap.parse_args(argv)
 
@@ -63,8 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     print("ROUGE F1 and sentence-selection P/R in %, averaged over articles; n = articles scored.")
     print("ms/article = summarize() wall time incl. sentence splitting, one core, after warm-up.")
     if limits:
-        print(f"bbc_dev rows for {', '.join(SLOW)} are the first {args.bbc_slow_limit} articles "
-              "only (subsampled for time); compare them with care.")
+        print(
+            f"bbc_dev rows for {', '.join(SLOW)} are the first {args.bbc_slow_limit} articles "
+            "only (subsampled for time); compare them with care."
+        )
     print(f"total {time.perf_counter() - t0:.0f} s")
     return 0
 

@@ -30,7 +30,7 @@ import logging
 import re
 import smtplib
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email import errors as email_errors
@@ -369,20 +369,24 @@ class Outbox:
             self._conn = None
 
     def _due(self) -> list[Delivery]:
-        """Due deliveries to active readers: by digest, then in email.recipients order, then
-        by address. Nobody is mailed after leaving: a delivery still due for a reader who left
-        or paused (or was taken off email.recipients) since it was made is cancelled, and
-        recorded so.
+        """Due deliveries to active readers (to_active).
 
         Each change of a delivery is committed before the SMTP step it precedes: 'sending' is
         stored before DATA starts, so a crash from then on is seen at the next start (module doc).
         """
+        return self.to_active(self.state.due_deliveries())
+
+    def to_active(self, deliveries: Iterable[Delivery]) -> list[Delivery]:
+        """Those of `deliveries` to active readers: by digest, then in email.recipients order,
+        then by address. Nobody is mailed after leaving: a delivery still due for a reader who
+        left or paused (or was taken off email.recipients) since it was made is cancelled, and
+        recorded so. A queue worker's send_mail job applies the same rule to its batch."""
         now = datetime.now(self.config.tz)
         self.state.sync_recipients(self.config.email.recipients, now)
         status = {s.email: s.status for s in self.state.subscribers()}
         order = {r.email: i for i, r in enumerate(self.config.email.recipients)}
         due = []
-        for d in self.state.due_deliveries():
+        for d in deliveries:
             if status.get(d.recipient) == subs.ACTIVE:
                 due.append(d)
                 continue

@@ -19,6 +19,7 @@ import pytest
 from helpers import HARBOUR_ARTICLE, LIBRARY_ARTICLE, NOW, add_article, query, write_config
 from mailserver import Mailboxes, smtp_server, wait_for
 from serve_helpers import HANG, REPO, Serve, kill_strays, wait_until
+from web_helpers import BASE, SECRET, SECRET_ENV, SECTIONS
 
 from digest.cli import main
 from digest.config import load_config
@@ -267,3 +268,41 @@ def test_collect_between_slots_fetches_and_prepares_without_building(tmp_path, p
     )
     assert worker.stop()[0] == 0
     assert len(query(postgres_url, "SELECT uid FROM articles")) == 2
+
+
+def test_workers_mail_web_readers_their_own_choice(tmp_path, postgres_url, monkeypatch):
+    # Readers who subscribed on the web front are not in email.recipients, and chose sections:
+    # a send_mail job mails them as a one-process run does, each their own copy.
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    for folder in ("articles", "arts"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+    add_article(tmp_path / "articles", "harbour.txt", HARBOUR_ARTICLE)
+    add_article(tmp_path / "arts", "library.txt", LIBRARY_ARTICLE)
+    box = Mailboxes()
+    with smtp_server(box) as smtp:
+        path = write_config(
+            tmp_path,
+            state=postgres_url,
+            queue=QUEUE,
+            sources=[
+                {"name": "Local", "type": "folder", "path": "articles"},
+                {"name": "Arts", "type": "folder", "path": "arts"},
+            ],
+            sections=SECTIONS,
+            email={**email(smtp.port), "recipients": [READERS[0]]},
+            web={"listen": "127.0.0.1:0", "base_url": BASE, "secret_env": SECRET_ENV},
+        )
+        reader = "culture@example.org"
+        assert main(["subscribers", "add", reader, "--topic", "Culture", "-c", str(path)]) == 0
+        queue_slot(path)
+        worker = Worker(path)
+        wait_until(
+            lambda: [s for _, s in sent(postgres_url)] == ["sent", "sent"],
+            what="both deliveries sent",
+        )
+        assert worker.stop()[0] == 0
+    everything = box[READERS[0]][0].get_body(("plain",)).get_content()
+    assert "harbour flood barrier" in everything and "library" in everything.lower()
+    assert len(box[reader]) == 1
+    culture = box[reader][0].get_body(("plain",)).get_content()
+    assert "library" in culture.lower() and "harbour flood barrier" not in culture

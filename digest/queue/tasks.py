@@ -222,9 +222,10 @@ def defer_mail(app, config: Config) -> int:
 
     if not config.email.enabled:
         return 0
-    configured = {r.email for r in config.email.recipients}
+    # Every due row, the web front's readers' too: the send_mail job cancels those whose reader
+    # left or paused meanwhile (Outbox.to_active), as a one-process run does.
     with State(config.state) as state:
-        due = [d for d in state.due_deliveries() if d.recipient in configured]
+        due = state.due_deliveries()
     by_digest: dict[int, list[str]] = {}
     for d in due:
         by_digest.setdefault(d.digest_id, []).append(d.recipient)
@@ -257,18 +258,15 @@ def _send(context: JobContext, digest_id: int, recipients: list[str]) -> None:
     from digest.state import State
 
     config = _config(context)
-    configured = {r.email for r in config.email.recipients}
     pending: list[str] = []
     with State(config.state) as state, Outbox(config, state) as outbox:
-        # The rows, read now: those sent or failed by an earlier try of this job are left alone.
-        due = state.due_among(digest_id, recipients)
-        for recipient in recipients:
-            delivery = due.get(recipient)
-            if delivery is None or recipient not in configured:
-                continue
+        # The rows, read now: those sent or failed by an earlier try of this job are left alone,
+        # and those of readers who left or paused since are cancelled, not sent.
+        due = outbox.to_active(state.due_among(digest_id, recipients).values())
+        for delivery in due:
             limiter(config).wait()
             if outbox.deliver(delivery) == "pending":
-                pending.append(recipient)
+                pending.append(delivery.recipient)
     if pending:
         raise MailLeftPending(
             f"{len(pending)} of {len(recipients)} deliveries left pending (server down or 4xx;"

@@ -26,6 +26,19 @@ class Delivery:
     choice: str = ""  # '' the full email copy, else the reader copy's key
 
 
+# A Delivery's fields, in order, as selected from deliveries joined with digests.
+DELIVERY_COLUMNS = (
+    deliveries.c.digest_id,
+    digests.c.name,
+    digests.c.subject,
+    deliveries.c.recipient,
+    deliveries.c.name,
+    deliveries.c.message_id,
+    deliveries.c.status,
+    deliveries.c.choice,
+)
+
+
 @dataclass(frozen=True)
 class NewDelivery:
     recipient: str
@@ -64,16 +77,7 @@ class DeliveriesMixin:
     def due_deliveries(self) -> list[Delivery]:
         """Deliveries of written digests not yet sent or failed, oldest digest first."""
         rows = self._rows(
-            select(
-                deliveries.c.digest_id,
-                digests.c.name,
-                digests.c.subject,
-                deliveries.c.recipient,
-                deliveries.c.name,
-                deliveries.c.message_id,
-                deliveries.c.status,
-                deliveries.c.choice,
-            )
+            select(*DELIVERY_COLUMNS)
             .join(digests, digests.c.id == deliveries.c.digest_id)
             .where(digests.c.status == "written")
             .where(deliveries.c.status.in_(("pending", "sending")))

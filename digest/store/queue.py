@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from digest.models import SourceItem
-from digest.store.deliveries import Delivery
+from digest.store.deliveries import DELIVERY_COLUMNS, Delivery
 from digest.store.schema import deliveries, digests, parked_jobs, prepared, staged_items
 
 _QUEUE_SCHEMA_LOCK = 0x6469_6702  # beside migrations._MIGRATION_LOCK
@@ -62,15 +62,7 @@ class QueueMixin:
         """Those of `recipients` whose delivery of a written digest is still to be sent
         (pending or sending), by recipient."""
         rows = self._rows(
-            select(
-                deliveries.c.digest_id,
-                digests.c.name,
-                digests.c.subject,
-                deliveries.c.recipient,
-                deliveries.c.name,
-                deliveries.c.message_id,
-                deliveries.c.status,
-            )
+            select(*DELIVERY_COLUMNS)
             .join(digests, digests.c.id == deliveries.c.digest_id)
             .where(digests.c.status == "written")
             .where(deliveries.c.digest_id == digest_id)

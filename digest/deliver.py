@@ -374,16 +374,18 @@ class Outbox:
         Each change of a delivery is committed before the SMTP step it precedes: 'sending' is
         stored before DATA starts, so a crash from then on is seen at the next start (module doc).
         """
+        # email.recipients as edited since the digest was built: one taken off the list leaves.
+        self.state.sync_recipients(self.config.email.recipients, datetime.now(self.config.tz))
         return self.to_active(self.state.due_deliveries())
 
     def to_active(self, deliveries: Iterable[Delivery]) -> list[Delivery]:
         """Those of `deliveries` to active readers: by digest, then in email.recipients order,
         then by address. Nobody is mailed after leaving: a delivery still due for a reader who
         left or paused (or was taken off email.recipients) since it was made is cancelled, and
-        recorded so. A queue worker's send_mail job applies the same rule to its batch."""
-        now = datetime.now(self.config.tz)
-        self.state.sync_recipients(self.config.email.recipients, now)
-        status = {s.email: s.status for s in self.state.subscribers()}
+        recorded so. A queue worker's send_mail job applies the same rule to its batch, so only
+        its batch's readers are looked up, not every subscriber."""
+        deliveries = list(deliveries)
+        status = self.state.statuses(d.recipient for d in deliveries)
         order = {r.email: i for i, r in enumerate(self.config.email.recipients)}
         due = []
         for d in deliveries:

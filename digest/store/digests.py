@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 
 from digest.models import RenderedDigest, Repeat, Sent, Skipped
+from digest.store.core import in_chunks
 from digest.store.schema import articles, digests, state_info
 from digest.store.schema import signatures as signatures_table
 
@@ -62,10 +63,7 @@ _RECORD = (
 
 # Built once: building a statement costs more than running it.
 _SEEN = select(articles.c.uid).where(articles.c.uid == bindparam("uid"))
-# seen(): one statement per chunk of uids, each uid a bound parameter ("expanding"). 900 stays
-# under the strictest limit either backend has (SQLite before 3.32: 999 parameters; PostgreSQL:
-# 65,535) and still makes 10,000 items 12 queries rather than 10,000.
-SEEN_CHUNK = 900
+# seen(): one statement per chunk of uids (core.in_chunks), each uid a bound parameter.
 _SEEN_ANY = select(articles.c.uid).where(articles.c.uid.in_(bindparam("uids", expanding=True)))
 
 
@@ -89,12 +87,10 @@ class DigestsMixin:
         return self._scalar(_SEEN, uid=uid) is not None
 
     def seen(self, uids: Iterable[str]) -> set[str]:
-        """Those of `uids` that are seen (as is_seen), in one query per SEEN_CHUNK uids: what a
+        """Those of `uids` that are seen (as is_seen), in one query per IN_CHUNK uids: what a
         source reading a batch (a folder, a feed's entries) asks instead of one query per item."""
-        wanted = list(dict.fromkeys(uids))
         found: set[str] = set()
-        for start in range(0, len(wanted), SEEN_CHUNK):
-            chunk = wanted[start : start + SEEN_CHUNK]
+        for chunk in in_chunks(uids):
             found.update(uid for (uid,) in self._rows(_SEEN_ANY, uids=chunk))
         return found
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from digest.models import SourceItem
+from digest.store.core import in_chunks
 from digest.store.deliveries import DELIVERY_COLUMNS, Delivery
 from digest.store.schema import deliveries, digests, parked_jobs, prepared, staged_items
 
@@ -51,10 +52,9 @@ class QueueMixin:
     def staged_items_of(self, uids: Iterable[str]) -> list[SourceItem]:
         from digest.store.sources import _ITEM
 
-        uids = list(uids)
         items: list[SourceItem] = []
-        for i in range(0, len(uids), 500):
-            rows = self._rows(select(*_ITEM).where(staged_items.c.uid.in_(uids[i : i + 500])))
+        for chunk in in_chunks(uids):
+            rows = self._rows(select(*_ITEM).where(staged_items.c.uid.in_(chunk)))
             items.extend(_item(row) for row in rows)
         return items
 

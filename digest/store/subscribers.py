@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from digest.store.core import in_chunks
 from digest.store.schema import deliveries, subscribers
 from digest.subscribers import ACTIVE, LEFT, PAUSED, Subscriber
 
@@ -41,6 +42,15 @@ class SubscribersMixin:
     def subscriber(self, email: str) -> Subscriber | None:
         rows = self._rows(select(subscribers).where(subscribers.c.email == email))
         return _row(rows[0]) if rows else None
+
+    def statuses(self, emails: Iterable[str]) -> dict[str, str]:
+        """The status of each of `emails` that is a subscriber, by address: what sending a
+        batch needs, without reading every subscriber."""
+        found: dict[str, str] = {}
+        for chunk in in_chunks(emails):
+            query = select(subscribers.c.email, subscribers.c.status)
+            found.update(tuple(r) for r in self._rows(query.where(subscribers.c.email.in_(chunk))))
+        return found
 
     def subscribers(self, *, status: Sequence[str] | None = None) -> list[Subscriber]:
         query = select(subscribers).order_by(subscribers.c.email)

@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING
 
 from digest import shutdown, workers
 from digest.config import Config
+from digest.errors import DigestError
 from digest.schedule import DIGEST_JOB, add_catch_up, build_scheduler
+from digest.store.location import describe
 
 if TYPE_CHECKING:
     from digest.store.locks import Held
@@ -50,6 +52,9 @@ class Server:
         self.hurry = threading.Event()  # a second signal: do not wait for the current job
         self.stopping = threading.Event()  # set before the scheduler shuts down: no new jobs
         self.running = threading.Lock()  # held while a job runs
+        self.lock: Held | None = None  # the serve lock; None while lost and not yet retaken
+        self.watching = threading.Lock()  # the main thread and a job both check the lock
+        self.taken_over = False  # another serve holds the lock now: this one stops, exit 1
 
     def wrap(self, job: Callable[[], object]) -> Callable[[], None]:
         def guarded() -> None:
@@ -57,10 +62,48 @@ class Server:
             if self.stopping.is_set():
                 return
             with self.running:
-                if not self.stopping.is_set():
-                    job()
+                if self.stopping.is_set():
+                    return
+                # Only the holder of the serve lock may build a slot: checked now, not only
+                # at the last tick, since a slot built by two schedulers goes out twice.
+                if not self.still_holds_lock():
+                    logger.warning("Skipping this job: this `digest serve` has lost its lock")
+                    return
+                job()
 
         return guarded
+
+    def still_holds_lock(self) -> bool:
+        """Check the serve lock and take it again if it was lost (an advisory lock goes with
+        its PostgreSQL connection). Another serve holding it now means this one must stop."""
+        from digest.store.locks import SERVE_LOCK, acquire
+
+        with self.watching:
+            if self.taken_over:
+                return False
+            if self.lock is not None and self.lock.check():
+                return True
+            where = describe(self.config.state)
+            if self.lock is not None:
+                self.lock.release()  # closes what is left of its connection
+                self.lock = None
+                logger.warning("The serve lock on %s was lost (its connection dropped)", where)
+            try:
+                self.lock = acquire(self.config.state, SERVE_LOCK, wait=0)
+            except DigestError as exc:  # the server is unreachable: retry at the next tick
+                logger.warning("Cannot take the serve lock again yet: %s", exc)
+                return False
+            if self.lock is None:
+                self.taken_over = True
+                logger.error(
+                    "Another `digest serve` took over %s while this one's lock was lost; "
+                    "stopping so that each slot is built once",
+                    where,
+                )
+                self.stop.set()
+                return False
+            logger.warning("Took the serve lock on %s again", where)
+            return True
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         if self.stop.is_set():
@@ -72,10 +115,10 @@ class Server:
             sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
         }
         try:
-            lock = self._lock()
-            if lock is None:  # stopped while standing by
+            self.lock = self._lock()
+            if self.lock is None:  # stopped while standing by
                 return 0
-            return self._serve(lock)
+            return self._serve()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -97,7 +140,7 @@ class Server:
             return None
         return held
 
-    def _serve(self, lock: Held) -> int:
+    def _serve(self) -> int:
         from apscheduler.events import EVENT_JOB_MISSED
 
         # The web front (web: in config.yaml) answers beside the scheduler, in its own thread;
@@ -129,9 +172,16 @@ class Server:
         )
         while not self.stop.wait(WAKE_EVERY):
             scheduler.wakeup()
-        return self._shut_down(scheduler, lock)
+            self.still_holds_lock()  # logs, and stops this serve, if another took over
+        return self._shut_down(scheduler)
 
-    def _shut_down(self, scheduler, lock: Held) -> int:
+    def _release_lock(self) -> None:
+        with self.watching:
+            if self.lock is not None:
+                self.lock.release()
+                self.lock = None
+
+    def _shut_down(self, scheduler) -> int:
         started = time.monotonic()
         self.stopping.set()
         if self.web is not None:
@@ -145,9 +195,9 @@ class Server:
                 finished = True
                 break
         if finished:
-            lock.release()
+            self._release_lock()
             logger.info("Stopped after %.1fs", time.monotonic() - started)
-            return 0
+            return 1 if self.taken_over else 0
         # A run is still collecting or summarising. Nothing of it is written yet, and what is
         # written (files, the "written" mark) happens inside shutdown.critical(): wait for
         # that step if it is under way, keep the next one from starting, and leave.
@@ -158,10 +208,10 @@ class Server:
         shutdown.hold(timeout=-1)
         # Worker processes of the abandoned run are mid-article: stop them with this process.
         workers.terminate_all()
-        lock.release()
+        self._release_lock()
         logging.shutdown()
         sys.stderr.flush()
-        os._exit(0)
+        os._exit(1 if self.taken_over else 0)
 
 
 @contextmanager

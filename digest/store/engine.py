@@ -21,6 +21,16 @@ from digest.store.location import Location, is_server
 
 BUSY_TIMEOUT = 30  # seconds a SQLite statement waits for another process's write lock
 CONNECT_TIMEOUT = 10  # seconds to reach a PostgreSQL server
+# A server or network path that vanishes without a word (no FIN, no RST) would leave a query,
+# or the connection holding the serve lock, waiting for ever: libpq's TCP keepalives and
+# tcp_user_timeout bound that to about a minute. Ignored on a Unix socket.
+_DEAD_PEER = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,  # ms
+}
 
 # benchmarks/state_open.py turns it off to measure what the check costs; nothing else does.
 quick_check = True
@@ -44,7 +54,11 @@ def _server_engine(url: str) -> Engine:
             engine = create_engine(
                 make_url(url).set(drivername="postgresql+psycopg"),
                 poolclass=NullPool,
-                connect_args={"connect_timeout": CONNECT_TIMEOUT, "application_name": "digest"},
+                connect_args={
+                    "connect_timeout": CONNECT_TIMEOUT,
+                    "application_name": "digest",
+                    **_DEAD_PEER,
+                },
             )
             _servers[url] = engine
         return engine

@@ -20,13 +20,25 @@ RUN_LOCK_WAIT = 300  # seconds a run waits for another run on the same state to 
 # per database, so two states in two databases never contend.
 _DIGEST = 0x64676573
 RUN_LOCK, SERVE_LOCK = 1, 2
+# pg_locks shows a two-int4 advisory lock's keys as classid and objid, objsubid 2.
+_STILL_HELD = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    " AND classid = :k AND objid = :w AND objsubid = 2 AND granted"
+)
 
 
 class Held:
     """A lock that is held until release()."""
 
-    def __init__(self, release) -> None:
+    def __init__(self, release, check=None) -> None:
         self._release = release
+        self._check = check
+
+    def check(self) -> bool:
+        """Is the lock still ours? A file lock cannot be lost while the process lives; an
+        advisory lock is lost with its connection (a server restart, a dropped network path,
+        an administrator's pg_terminate_backend), and nothing tells the holder."""
+        return self._release is not None and (self._check is None or self._check())
 
     def release(self) -> None:
         if self._release is not None:
@@ -52,7 +64,7 @@ def acquire(location: Location, which: int, *, wait: float) -> Held | None:
 
 def _advisory(url: str, which: int, wait: float) -> Held | None:
     from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
     from digest.store.engine import engine_for
     from digest.store.errors import cannot_open
@@ -88,12 +100,18 @@ def _advisory(url: str, which: int, wait: float) -> Held | None:
     def release() -> None:
         try:
             conn.execute(text("SELECT pg_advisory_unlock(:k, :w)"), {"k": _DIGEST, "w": which})
-        except DBAPIError:
+        except SQLAlchemyError:
             pass  # the connection is gone, and the lock with it
         finally:
             conn.close()
 
-    return Held(release)
+    def check() -> bool:
+        try:
+            return bool(conn.execute(text(_STILL_HELD), {"k": _DIGEST, "w": which}).scalar())
+        except SQLAlchemyError:
+            return False  # the connection is gone (or unusable), and the lock with it
+
+    return Held(release, check)
 
 
 @contextmanager

@@ -87,7 +87,7 @@ _CHURN = textwrap.dedent(
     base = anon()
     # Each large block with a small live one after it, as a run's objects lie: the freed
     # blocks cannot merge into the heap's top, so only their own mapping can give them back.
-    blocks = [(bytearray(300 * 1024), bytearray(2000)) for _ in range(200)]
+    blocks = [(bytearray(2 * 2**20), bytearray(2000)) for _ in range(30)]
     pins = [small for _, small in blocks]
     del blocks
     print(anon() - base)

@@ -239,9 +239,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(describe(dry_run(_load(args))) + "\n")
         return 0
+    from digest.malloc import give_back_freed_memory
     from digest.pipeline import run_once
     from digest.state import prepare_state
 
+    give_back_freed_memory()
     config = _load(args)
     prepare_state(config.state, config.output.dir, new_state=args.new_state)
     # 0 done, 2 partial, 3 nothing read (README, "Exit codes"); `serve` never exits for these.
@@ -301,8 +303,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from digest.malloc import give_back_freed_memory
     from digest.serve import serve
     from digest.state import prepare_state
+
+    give_back_freed_memory()
 
     # APScheduler logs a job's unexpected exception with its traceback (a bug); show those,
     # in our format, but not its per-run INFO chatter.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 
@@ -32,10 +32,17 @@ class Article:
     url: str | None = None
     published: datetime | None = None
     author: str | None = None  # when the page names one (HTML only)
+    # The text's word count, kept when the text itself is let go once the article is
+    # summarised (pipeline.summarise_all): a digest of thousands holds only what it shows.
+    words: int | None = None
 
     @property
     def word_count(self) -> int:
-        return len(self.text.split())
+        return self.words if self.words is not None else len(self.text.split())
+
+    def without_text(self) -> Article:
+        """This article with its text let go and its word count kept."""
+        return replace(self, text="", words=self.word_count)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -33,7 +33,7 @@ from digest.health import record_health
 from digest.mail import render_email, subject_for
 from digest.models import Article, Brief, Digest, Repeat, RunReport, Skipped, SourceItem
 from digest.progress import progress
-from digest.render import environment, render, render_index
+from digest.render import environment, render, render_index, templates_use_text
 from digest.sentences import split_sentences
 from digest.shutdown import critical
 from digest.sources import Collected, collect
@@ -211,17 +211,20 @@ def gather(config: Config, state: State, *, now: datetime, queued: bool = False)
         # summarising, so only the stories that will be shown are summarised.
         articles, repeats = skip_repeats(articles, sigs, state, now=now)
         stories = merge_duplicates(articles, sigs)
+        del articles  # summarise_all lets each text go once it is summarised: none held here
         briefs, unsummarised = summarise_all(
             stories.kept,
             config,
             workers,
             also_in=stories.also_in,
             content_types=content_types,
+            keep_texts=templates_use_text(config.output.templates),
         )
     return Gathered(
         uids=uids,
         briefs=tuple(briefs),
-        folded=tuple(stories.folded),
+        # Copies are stored by name only: their text is not needed past folding.
+        folded=tuple(a.without_text() for a in stories.folded),
         repeats=tuple(repeats),
         signatures=sigs,
         skipped=collected.skipped + failed + unsummarised,
@@ -327,18 +330,28 @@ def extract_all(
 
 
 def summarise_all(
-    articles: Sequence[Article],
+    articles: list[Article | None],
     config: Config,
     workers: Workers,
     also_in: Mapping[str, tuple[str, ...]],
     content_types: Mapping[str, str],
+    *,
+    keep_texts: bool = True,
 ) -> tuple[list[Brief], tuple[Skipped, ...]]:
-    """Summarise each story (on every core); one that cannot be is skipped with its reason."""
+    """Summarise each story (on every core); one that cannot be is skipped with its reason.
+
+    Unless `keep_texts` (templates that show an article's text), each brief's article keeps
+    its word count but not its text, and each entry of `articles` is set to None once its
+    result is in: a digest of 10,000 stories then holds their briefs, not 40 MB of text.
+    """
     task = partial(summarise_one, method=config.summary.method, sentences=config.summary.sentences)
     briefs: list[Brief] = []
     skipped: list[Skipped] = []
     with progress("Summarising", total=len(articles), unit="article") as bar:
-        for article, result in zip(articles, workers.map(task, articles), strict=True):
+        for n, result in enumerate(workers.map(task, articles)):
+            article = articles[n]
+            if not keep_texts:
+                articles[n] = None
             bar.update()
             if isinstance(result, Skipped):
                 logger.warning("Skipped %s (%s): %s", article.name, article.source, result.reason)
@@ -352,7 +365,7 @@ def summarise_all(
             )
             if logger.isEnabledFor(logging.DEBUG):
                 _log_brief(article, brief, how=content_types.get(article.uid))
-            briefs.append(brief)
+            briefs.append(brief if keep_texts else replace(brief, article=article.without_text()))
     return briefs, tuple(skipped)
 
 

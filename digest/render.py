@@ -43,6 +43,33 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
     return env
 
 
+def templates_use_text(user_templates: Path | None) -> bool:
+    """Whether the operator's templates read some object's `text` (a brief's `article.text`).
+
+    Ours never do, so a run lets each article's text go once it is summarised: a digest of
+    10,000 stories held 40 MB of text to the end for nothing. A user template that reads it
+    keeps it. Any `.text` or `["text"]` counts, to be safe; a name built at render time
+    (`attribute(name)`) is not seen.
+    """
+    if user_templates is None:
+        return False
+    from jinja2 import nodes
+
+    env = jinja2.Environment()
+    for path in sorted(user_templates.rglob("*")):
+        if not path.is_file():
+            continue
+        try:
+            tree = env.parse(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, jinja2.TemplateSyntaxError):
+            continue  # not a template, or a broken one: rendering it says so
+        for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+            key = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+            if key == "text":
+                return True
+    return False
+
+
 def default_templates_dir() -> Path:
     try:
         return Path(str(resources.files("digest.templates")))

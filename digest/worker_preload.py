@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 
+from digest.malloc import give_back_freed_memory
 from digest.models import Skipped, SourceItem
 from digest.pipeline import extract_one, summarise_one
 
@@ -40,5 +41,6 @@ def warm_up() -> None:
             summarise_one(article, method="default", sentences=2)
 
 
+give_back_freed_memory()  # the workers are forked from here, and keep the setting
 warm_up()
 gc.freeze()

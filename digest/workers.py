@@ -111,6 +111,10 @@ class Workers:
                     back -= 1
                     here[back] = [fn(item) for item in chunks[back]]
                 yield from here.pop(front) if front in here else futures[front].result()
+                # Let the chunk's items go (their results are the caller's now): a caller that
+                # drops each item once done with it (pipeline.summarise_all) frees them as the
+                # work goes, not at the end of the map.
+                chunks[front] = futures[front] = None
         except BrokenProcessPool as exc:
             if self._terminated:
                 raise  # the process is shutting down: no work is finished here

@@ -32,6 +32,10 @@ class Article:
     url: str | None = None
     published: datetime | None = None
     author: str | None = None  # when the page names one (HTML only)
+    # Paragraphs of `text` (0-based, blank-line separated) kept for reading that the cleaner is
+    # not sure are the article's: a brief takes sentences from them only when the others have
+    # too few (digest.clean's ASIDE). Indices, so what crosses the process pool stays small.
+    aside: tuple[int, ...] = ()
 
     @property
     def word_count(self) -> int:

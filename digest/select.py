@@ -129,3 +129,13 @@ def pick(
             taken.add(i)
             changed = True
     return sorted(chosen)
+
+
+def pick_preferred(
+    sentences: Sequence[str], order: Sequence[int], k: int, preferred: Sequence[bool]
+) -> list[int]:
+    """`pick` among the preferred sentences (those the cleaner is sure are the article's);
+    among all of them only when no preferred one can be chosen, so a page whose article the
+    cleaner is unsure of is still briefed, and a brief is never padded with doubtful text."""
+    chosen = pick(sentences, [i for i in order if preferred[i]], k)
+    return chosen or pick(sentences, order, k)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 
-from digest.select import pick
-from digest.sentences import split_sentences
+from digest.select import pick_preferred
+from digest.sentences import split_paragraphs, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -58,37 +59,64 @@ _EDMUNDSON_BONUS_FALLBACK = 10  # top-N frequent content words when no title is 
 _WORDRE = re.compile(r"[^\W\d_](?:[^\W\d_]|['-])*")
 
 
-def _dedupe(sents: list[str]) -> list[str]:
-    """Drop exact repeats (sumy keys its ratings by sentence text, so they would collapse)."""
-    seen: set[str] = set()
-    out = []
-    for s in sents:
-        if s not in seen:
-            seen.add(s)
-            out.append(s)
-    return out
+def _dedupe(sents: list[str], preferred: list[bool]) -> tuple[list[str], list[bool]]:
+    """Drop exact repeats (sumy keys its ratings by sentence text, so they would collapse); a
+    sentence is preferred when any of its copies is."""
+    first: dict[str, int] = {}
+    out: list[str] = []
+    flags: list[bool] = []
+    for s, flag in zip(sents, preferred, strict=True):
+        if s in first:
+            flags[first[s]] = flags[first[s]] or flag
+            continue
+        first[s] = len(out)
+        out.append(s)
+        flags.append(flag)
+    return out, flags
+
+
+def _sentences(text: str, aside: Collection[int]) -> tuple[list[str], list[bool]]:
+    """The text's sentences, and whether each may open the choice: not in an `aside`
+    paragraph (by index among the text's blank-line separated paragraphs)."""
+    if not aside:
+        sents = split_sentences(text)
+        return sents, [True] * len(sents)
+    sents, preferred = [], []
+    for i, paragraph in enumerate(split_paragraphs(text)):
+        own = split_sentences(paragraph)
+        sents += own
+        preferred += [i not in aside] * len(own)
+    return sents, preferred
 
 
 def summarize(
-    text: str, *, sentences: int = 3, method: str = "default", title: str | None = None
+    text: str,
+    *,
+    sentences: int = 3,
+    method: str = "default",
+    title: str | None = None,
+    aside: Collection[int] = (),
 ) -> list[str]:
     """Return up to `sentences` sentences of `text`, in article order, none repeated.
 
-    Fewer are returned when the article has fewer usable sentences; [] for empty text.
+    `aside` are paragraphs (indices, as `Article.aside`) the cleaner kept for reading but is
+    not sure are the article's: their sentences are chosen only when the other paragraphs have
+    none usable. Fewer are returned when the article has fewer usable sentences; []
+    for empty text.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    sents = _dedupe(split_sentences(text or ""))
+    sents, preferred = _dedupe(*_sentences(text or "", aside))
     if not sents or sentences <= 0:
         return []
     if method == "default":
         from digest.rank import rank_summary
 
-        idx = rank_summary(sents, sentences, title)
+        idx = rank_summary(sents, sentences, title, preferred if aside else None)
     elif method == "lead":
-        idx = pick(sents, range(len(sents)), sentences)
+        idx = pick_preferred(sents, range(len(sents)), sentences, preferred)
     else:
-        idx = pick(sents, _sumy_order(sents, method, title), sentences)
+        idx = pick_preferred(sents, _sumy_order(sents, method, title), sentences, preferred)
     return [sents[i] for i in idx]
 
 

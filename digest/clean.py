@@ -456,7 +456,7 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     ):
         return "promo code offer"
     if n < CUE_SHORT_WORDS and (
-        cues.BYLINE.match(text) or (cues.DATE.search(text) and not _dated_sentence(p))
+        cues.BYLINE.match(text) or (cues.found(cues.DATE, text) and not _dated_sentence(p))
     ):
         return "byline/date"
     if n <= CTA_MAX_WORDS and (cues.BIO.match(text) or cues.BOOK_PLUG.match(text)):
@@ -654,7 +654,8 @@ def _dedupe_kept(paras: list[_Para]) -> None:
             # told apart by that ratio, without building their union and intersection.
             small, large = sorted((len(toks), len(other_toks)))
             if small / large >= NEAR_DUP and (
-                len(toks & other_toks) / len(toks | other_toks) >= NEAR_DUP
+                # |A | B| = |A| + |B| - |A & B|: one set operation instead of two
+                (shared := len(toks & other_toks)) / (small + large - shared) >= NEAR_DUP
             ):
                 p.reason = "repeat"
                 break

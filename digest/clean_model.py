@@ -275,7 +275,7 @@ def shape_of(p: Para, stopwords: frozenset[str], *, repeated: bool) -> Shape:
         bullet=bool(cues.BULLET.match(text)),
         had_url=p.had_url,
         repeated=repeated,
-        dateline=bool(short and (cues.BYLINE.match(text) or cues.DATE.search(text))),
+        dateline=bool(short and (cues.BYLINE.match(text) or cues.found(cues.DATE, text))),
         credit=short and p.credit_cue,
         reader_voice=bool(
             short and (p.second_person or p.site_voice or cues.CLICK_START.match(text))

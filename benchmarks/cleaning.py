@@ -105,7 +105,7 @@ def text_ours(title: str, body: str) -> str:
     return brief_input_ours(title, body)[0]
 
 
-def brief_input_ours(title: str, body: str) -> tuple[str, str | None, tuple[int, ...]]:
+def brief_input_ours(title: str, body: str) -> tuple[str, str | None, tuple]:
     """(text, title, paragraphs kept aside from the brief), as the pipeline summarises it."""
     item = SourceItem(
         source="bench", uid=title, name=title, body=body, content_type="text/plain", title=title
@@ -120,7 +120,7 @@ def brief_input_ours(title: str, body: str) -> tuple[str, str | None, tuple[int,
 # --- the systems on HTML --------------------------------------------------------------------
 
 
-def html_ours(page: str, url: str) -> tuple[str, str | None, tuple[int, ...]]:
+def html_ours(page: str, url: str) -> tuple[str, str | None, tuple]:
     item = SourceItem(
         source="bench", uid=url, name=url, body=page, content_type="text/html", url=url
     )
@@ -218,7 +218,7 @@ def score_precision(
     misses: list[str] | None,
 ) -> Precision:
     """docs: (id, gold, input); run gives (text, title[, aside]). Brief precision of the
-    default brief (taking paragraphs kept aside only when the rest are too few, as the
+    default brief (taking paragraphs kept aside only when the rest have none usable, as the
     pipeline does), pages briefed."""
     p = Precision()
     for doc_id, gold_text, source in docs:

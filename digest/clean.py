@@ -118,6 +118,8 @@ KEEP_AT = 0.5
 # brief precision on dumps was .964 at 0.8, .967 at 0.9, .959 at 0.95: so the same cut-off).
 BRIEF_AT = RESTORE_AT
 UNSURE_REASON = "not sure it is article text"
+# ... and one it scores under KEEP_AT (but not under DROP_AT) is quoted only as a last resort.
+DOUBT_REASON = "more likely page text than article"
 STANDFIRST_REASON = "standfirst (before byline)"
 # Drops that stand whatever the classifier says: no text, the title, a repeat of kept text.
 FINAL = ("no words", "title", "repeat", "too long for one paragraph")
@@ -231,6 +233,13 @@ def kept(reason: str | None) -> bool:
     return reason is None or reason.startswith(ASIDE)
 
 
+def doubt(reason: str | None) -> int:
+    """How far a brief may quote a kept paragraph: 0 first, then 1, then 2 (`Article.aside`)."""
+    if reason is None:
+        return 0
+    return 2 if reason == f"{ASIDE} ({DOUBT_REASON})" else 1
+
+
 def _set_aside(paras: list[_Para]) -> None:
     """Recall and precision, decoupled. What the text keeps and what a brief may quote are two
     questions: a paragraph the rules dropped stays in the text (kept aside) when the
@@ -242,7 +251,7 @@ def _set_aside(paras: list[_Para]) -> None:
         if p.score is None:  # a text's only paragraph: its article
             continue
         if p.reason is None and p.score < BRIEF_AT:
-            p.aside = UNSURE_REASON
+            p.aside = UNSURE_REASON if p.score >= KEEP_AT else DOUBT_REASON
         elif p.reason is not None and p.score >= _keep_at(p.reason):
             p.aside, p.reason = p.reason, None
 

@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 from urllib.parse import unquote, urlsplit
 
 from digest import markdown
-from digest.clean import clean_paragraphs, describe_drops, explanation, kept
+from digest.clean import clean_paragraphs, describe_drops, doubt, explanation, kept
 from digest.errors import ExtractionError
 from digest.links import web_link
 from digest.models import Article, SourceItem
@@ -65,8 +65,14 @@ def extract(item: SourceItem) -> Article:
         url=web_link(item.url),
         published=published,
         author=author,
-        aside=tuple(i for i, (_, reason) in enumerate(paragraphs) if reason is not None),
+        aside=_tiers([doubt(reason) for _, reason in paragraphs]),
     )
+
+
+def _tiers(doubts: list[int]) -> tuple[tuple[int, ...], ...]:
+    """Article.aside: the indices of the paragraphs of each doubt above 0, least first."""
+    levels = sorted(set(doubts) - {0})
+    return tuple(tuple(i for i, d in enumerate(doubts) if d == level) for level in levels)
 
 
 def explain(item: SourceItem) -> str:

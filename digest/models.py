@@ -33,9 +33,10 @@ class Article:
     published: datetime | None = None
     author: str | None = None  # when the page names one (HTML only)
     # Paragraphs of `text` (0-based, blank-line separated) kept for reading that the cleaner is
-    # not sure are the article's: a brief takes sentences from them only when the others have
-    # too few (digest.clean's ASIDE). Indices, so what crosses the process pool stays small.
-    aside: tuple[int, ...] = ()
+    # not sure are the article's (digest.clean's ASIDE), in tiers, likelier article first: a
+    # brief quotes a tier only when the paragraphs before it have no usable sentence.
+    # Indices, so what crosses the process pool stays small.
+    aside: tuple[tuple[int, ...], ...] = ()
 
     @property
     def word_count(self) -> int:

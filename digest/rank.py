@@ -51,7 +51,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from digest.select import pick, pick_preferred
+from digest.select import pick, pick_by_doubt
 
 # Constants, all chosen on the dev files (cnndm_dev k=3, every 6th bbc_dev row k=5) from small
 # grids, preferring round values on the flat part of the curve; see the commit message of the
@@ -264,14 +264,15 @@ def rank_summary(
     sentences: Sequence[str],
     k: int,
     title: str | None = None,
-    preferred: Sequence[bool] | None = None,
+    doubt: Sequence[int] | None = None,
 ) -> list[int]:
-    """Indices of the chosen sentences, in article order. With `preferred`, the others are
-    chosen only when no preferred one is usable (`digest.select.pick_preferred`)."""
+    """Indices of the chosen sentences, in article order. With `doubt` (0: the cleaner is sure
+    the sentence is the article's), doubted ones are chosen only when no surer one is usable
+    (`digest.select.pick_by_doubt`)."""
     n = len(sentences)
     if n == 0 or k <= 0:
         return []
-    mask = None if preferred is None else np.asarray(preferred, dtype=bool)
+    mask = None if doubt is None else np.asarray(doubt) == 0
     sc, sim = score(sentences, title, mask)
     # MMR re-ranking of the top candidates; 3k of them leave room for the ones `pick` rejects.
     order: list[int] = []
@@ -284,6 +285,6 @@ def rank_summary(
         np.maximum(closest, sim[i], out=closest)
     ranked = set(order)
     order += [int(i) for i in np.argsort(-sc, kind="stable") if i not in ranked]
-    if mask is not None:
-        return pick_preferred(sentences, order, k, mask)
+    if doubt is not None:
+        return pick_by_doubt(sentences, order, k, doubt)
     return pick(sentences, order, k)

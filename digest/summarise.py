@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from typing import Any
 
-from digest.select import pick_preferred
+from digest.select import pick_by_doubt
 from digest.sentences import split_paragraphs, split_sentences
 
 log = logging.getLogger(__name__)
@@ -59,34 +59,35 @@ _EDMUNDSON_BONUS_FALLBACK = 10  # top-N frequent content words when no title is 
 _WORDRE = re.compile(r"[^\W\d_](?:[^\W\d_]|['-])*")
 
 
-def _dedupe(sents: list[str], preferred: list[bool]) -> tuple[list[str], list[bool]]:
+def _dedupe(sents: list[str], doubt: list[int]) -> tuple[list[str], list[int]]:
     """Drop exact repeats (sumy keys its ratings by sentence text, so they would collapse); a
-    sentence is preferred when any of its copies is."""
+    sentence is as doubtful as the least doubtful of its copies."""
     first: dict[str, int] = {}
     out: list[str] = []
-    flags: list[bool] = []
-    for s, flag in zip(sents, preferred, strict=True):
+    levels: list[int] = []
+    for s, level in zip(sents, doubt, strict=True):
         if s in first:
-            flags[first[s]] = flags[first[s]] or flag
+            levels[first[s]] = min(levels[first[s]], level)
             continue
         first[s] = len(out)
         out.append(s)
-        flags.append(flag)
-    return out, flags
+        levels.append(level)
+    return out, levels
 
 
-def _sentences(text: str, aside: Collection[int]) -> tuple[list[str], list[bool]]:
-    """The text's sentences, and whether each may open the choice: not in an `aside`
+def _sentences(text: str, aside: Sequence[Collection[int]]) -> tuple[list[str], list[int]]:
+    """The text's sentences, and how doubtful each is: 0, or 1 + the `aside` tier holding its
     paragraph (by index among the text's blank-line separated paragraphs)."""
     if not aside:
         sents = split_sentences(text)
-        return sents, [True] * len(sents)
-    sents, preferred = [], []
+        return sents, [0] * len(sents)
+    tier = {i: level for level, tier in enumerate(aside, 1) for i in tier}
+    sents, doubt = [], []
     for i, paragraph in enumerate(split_paragraphs(text)):
         own = split_sentences(paragraph)
         sents += own
-        preferred += [i not in aside] * len(own)
-    return sents, preferred
+        doubt += [tier.get(i, 0)] * len(own)
+    return sents, doubt
 
 
 def summarize(
@@ -95,28 +96,29 @@ def summarize(
     sentences: int = 3,
     method: str = "default",
     title: str | None = None,
-    aside: Collection[int] = (),
+    aside: Sequence[Collection[int]] = (),
 ) -> list[str]:
     """Return up to `sentences` sentences of `text`, in article order, none repeated.
 
-    `aside` are paragraphs (indices, as `Article.aside`) the cleaner kept for reading but is
-    not sure are the article's: their sentences are chosen only when the other paragraphs have
-    none usable. Fewer are returned when the article has fewer usable sentences; []
-    for empty text.
+    `aside` are the paragraphs the cleaner kept for reading but is not sure are the
+    article's (as `Article.aside`: tiers of paragraph indices, likelier article first): a
+    tier's sentences are chosen only when the paragraphs before it (the others, then the
+    earlier tiers) have none usable. Fewer are returned when the article has fewer usable
+    sentences; [] for empty text.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    sents, preferred = _dedupe(*_sentences(text or "", aside))
+    sents, doubt = _dedupe(*_sentences(text or "", aside))
     if not sents or sentences <= 0:
         return []
     if method == "default":
         from digest.rank import rank_summary
 
-        idx = rank_summary(sents, sentences, title, preferred if aside else None)
+        idx = rank_summary(sents, sentences, title, doubt if aside else None)
     elif method == "lead":
-        idx = pick_preferred(sents, range(len(sents)), sentences, preferred)
+        idx = pick_by_doubt(sents, range(len(sents)), sentences, doubt)
     else:
-        idx = pick_preferred(sents, _sumy_order(sents, method, title), sentences, preferred)
+        idx = pick_by_doubt(sents, _sumy_order(sents, method, title), sentences, doubt)
     return [sents[i] for i in idx]
 
 

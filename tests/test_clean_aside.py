@@ -34,7 +34,7 @@ def _item() -> SourceItem:
 def test_a_standfirst_stays_in_the_text_but_out_of_the_brief() -> None:
     article = extract(_item())
     assert article.text.split("\n\n") == [STANDFIRST, *ES_BODY]
-    assert article.aside == (0,)
+    assert article.aside == ((0,),)
     # `lead` would take the first sentence of the text: the standfirst is passed over
     assert summarise_one(article, method="lead", sentences=1) == (ES_BODY[0],)
     assert summarise_one(article, method="default", sentences=2) == tuple(ES_BODY[:2])
@@ -42,10 +42,20 @@ def test_a_standfirst_stays_in_the_text_but_out_of_the_brief() -> None:
 
 def test_paragraphs_kept_aside_are_quoted_only_when_nothing_else_is_left() -> None:
     text = "\n\n".join([STANDFIRST, ES_BODY[0]])
-    assert summarize(text, sentences=2, method="lead", aside=(0,)) == [ES_BODY[0]]
-    assert summarize(text, sentences=2, method="lexrank", aside=(0,)) == [ES_BODY[0]]
+    assert summarize(text, sentences=2, method="lead", aside=((0,),)) == [ES_BODY[0]]
+    assert summarize(text, sentences=2, method="lexrank", aside=((0,),)) == [ES_BODY[0]]
     # a text whose every paragraph is kept aside is still briefed
-    assert summarize(STANDFIRST, sentences=2, aside=(0,)) == [STANDFIRST]
+    assert summarize(STANDFIRST, sentences=2, aside=((0,),)) == [STANDFIRST]
+
+
+def test_a_brief_falls_back_to_the_likeliest_tier_first() -> None:
+    # No paragraph is sure: the first tier (the classifier's "more likely article than not")
+    # is quoted before the second (a credit line it scores as page text), though later.
+    credit = "Fotos: Marta Ruiz para El Diario de Valdemora, todos los derechos reservados."
+    text = "\n\n".join([credit, ES_BODY[0]])
+    assert summarize(text, sentences=1, method="lead", aside=((1,), (0,))) == [ES_BODY[0]]
+    assert summarize(text, sentences=1, aside=((1,), (0,))) == [ES_BODY[0]]
+    assert summarize(text, sentences=1, method="lead", aside=((0, 1),)) == [credit]
 
 
 def test_explain_marks_what_is_kept_but_not_for_the_brief(tmp_path, capsys) -> None:

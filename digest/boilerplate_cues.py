@@ -327,6 +327,8 @@ _LITERALS: dict[re.Pattern[str], tuple[tuple[str, ...], bool]] = {  # (substring
     PROMO_CODE: (("code",), True),
     CONTACT_CTA: (("follow", "mail", "contact", "write", "reached", "contacted"), True),
     COOKIE_WORD: (("cookie",), True),
+    SECOND_PERSON: (("you",), True),
+    SITE_VOICE: (("our", "this"), True),
 }  # fmt: skip
 
 

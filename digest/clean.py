@@ -170,11 +170,11 @@ class _Para:
 
     @cached_property
     def second_person(self) -> bool:
-        return bool(cues.SECOND_PERSON.search(self.text))
+        return cues.found(cues.SECOND_PERSON, self.text)
 
     @cached_property
     def site_voice(self) -> bool:
-        return bool(cues.SITE_VOICE.search(self.text))
+        return cues.found(cues.SITE_VOICE, self.text)
 
     @cached_property
     def stop_share(self) -> float:
@@ -319,7 +319,13 @@ def shapes(
     stopwords = _page_stopwords(paras) if stopwords is None else stopwords
     counts = Counter(p.key for p in paras) if counts is None else counts
     return [
-        clean_model.shape_of(_features_view(p), stopwords, repeated=counts[p.key] > 1)
+        clean_model.shape_of(
+            _features_view(p),
+            stopwords,
+            repeated=counts[p.key] > 1,
+            # the rules' own share when they judged in the same language: computed once
+            stop_share=p.stop_share if p.stopwords is stopwords else None,
+        )
         for p in paras
     ]
 

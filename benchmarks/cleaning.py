@@ -162,6 +162,12 @@ def _plain(text: str) -> str:
     return normalise(cues.URL.sub(" ", text))
 
 
+def _unspaced(text: str) -> str:
+    """_plain without whitespace: the splitter writes "meeting. [8][9]" for the body's
+    "meeting.[8][9]", so a sentence the cleaner kept must not be missed for a space."""
+    return "".join(_plain(text).split())
+
+
 @dataclass
 class Recall:
     kept: int = 0
@@ -198,10 +204,10 @@ def score_recall(
         out = run(title, body)
         r.seconds += time.process_time() - started
         r.docs += 1
-        got = _plain(out)
+        got = _unspaced(out)
         r.empty += not got.strip()
         for s in split_sentences(body or title):
-            want = _plain(s)
+            want = _unspaced(s)
             if not want:
                 continue
             r.total += 1

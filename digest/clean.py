@@ -74,7 +74,7 @@ SHORT_TOLL = 25
 COOKIE_MAX_WORDS = 120
 # A dateline is mostly names and numbers; a sentence that mentions a date has function words.
 DATELINE_STOPWORDS = 0.3
-REPORTED_MIN_WORDS = 6  # "Comments are closed." is shorter than a sentence of reporting
+REPORTED_MIN_WORDS = 4  # "Comments are closed." is shorter than "WeWork declined to comment."
 # A paragraph this long is prose even without final punctuation (page_layout uses the same).
 UNPUNCTUATED_PROSE_WORDS = page_layout.UNPUNCTUATED_PROSE_WORDS
 LANGUAGE_SAMPLE_WORDS = 200  # words the page language is judged from
@@ -107,6 +107,7 @@ RESTORABLE = (
 # ... and condemns a paragraph the rules kept when it is this sure it is not article text (the
 # largest value that still briefs every dev page; the same sweep on X chose both cut-offs).
 DROP_AT = 0.05
+CTA_REASON = "call to action / navigation"
 CLASSIFIER_REASON = "boilerplate by the paragraph classifier"
 ABOVE_BODY_REASON = "unpunctuated line above the body (deck or label)"
 # Kept in the text but not quoted in a brief (_set_aside): such rows' reason starts with ASIDE.
@@ -210,6 +211,7 @@ def clean_paragraphs(
             p.reason = _paragraph_reason(p, title_key)
         if p.reason is None:
             p.kind = _classify(p)
+    _drop_pitches_by_calls(paras)
     _drop_lists_under_nav_labels(paras)
     _drop_captions_next_to_credits(paras)
     page_layout.drop_captions_before_source(paras)
@@ -452,17 +454,23 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
         return "cookie notice"
     # Longer paragraphs need cue density AND the page addressing the reader or itself: news
     # prose about a newsletter business has the words but not the "your inbox" voice.
-    if n < CUE_SHORT_WORDS or (n <= CUE_DENSE_MAX_WORDS and (p.second_person or p.site_voice)):
-        hits = p.cue_hits
-        short_cta = n < CUE_SHORT_WORDS and not _reported_sentence(p)
-        if hits and (short_cta or hits / n >= CUE_DENSITY):
-            return "call to action / navigation"
+    if n < CUE_SHORT_WORDS:
+        # A short line with a cue word is a button or label unless it is a sentence of
+        # reporting ("WeWork declined to comment."), where one cue word is no density.
+        if p.cue_hits and not _reported_sentence(p):
+            return CTA_REASON
+    elif n <= CUE_DENSE_MAX_WORDS and (p.second_person or p.site_voice):
+        if p.cue_hits / n >= CUE_DENSITY:
+            return CTA_REASON
     if n <= CTA_MAX_WORDS and (
         cues.CLICK_START.match(text)
-        or (cues.IMPERATIVE_START.match(text) and p.second_person)
+        # an imperative to the reader is a call to action when it asks for what pages ask
+        # (subscribe, share, follow, watch...) or sits by one (_drop_pitches_by_calls):
+        # "Get your feet off of there." in a conversation is speech
+        or (_pitch(p) and p.cue_hits)
         or p.site_voice
     ):
-        return "call to action / navigation"
+        return CTA_REASON
     if n <= CTA_MAX_WORDS and cues.found(cues.CONTACT_CTA, text):
         return "follow/contact call to action"
     if (
@@ -480,6 +488,27 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     return None
 
 
+def _pitch(p: _Para) -> bool:
+    """An imperative addressed to the reader ("Escape your echo chamber."), short enough to be
+    a call to action."""
+    return (
+        len(p.words) <= CTA_MAX_WORDS
+        and bool(cues.IMPERATIVE_START.match(p.text))
+        and p.second_person
+    )
+
+
+def _drop_pitches_by_calls(paras: list[_Para]) -> None:
+    """A pitch without a cue word is a call to action's blurb when it sits right by one
+    ("Subscribe to The Week" / "Escape your echo chamber. Get the facts ..." / "SUBSCRIBE &
+    SAVE"); alone, or among prose, it is speech or advice ("Get your feet off of there.")."""
+    for i, p in enumerate(paras):
+        if p.reason is None and _pitch(p):
+            around = paras[max(0, i - 1) : i] + paras[i + 1 : i + 2]
+            if any(q.reason == CTA_REASON for q in around):
+                p.reason = CTA_REASON
+
+
 def _cookie_notice(text: str) -> bool:
     """A cookie word and a consent word in one (short) paragraph: two linear scans."""
     return cues.found(cues.COOKIE_WORD, text) and bool(cues.COOKIE_CONSENT.search(text))
@@ -492,11 +521,7 @@ def _drop_lists_under_nav_labels(paras: list[_Para]) -> None:
     unpunctuated paragraph dropped for its navigation cue; the list is the run of numbered or
     bulleted paragraphs directly below it."""
     for i, p in enumerate(paras):
-        if not (
-            p.reason == "call to action / navigation"
-            and len(p.words) < CUE_SHORT_WORDS
-            and not p.ends_sentence
-        ):
+        if not (p.reason == CTA_REASON and len(p.words) < CUE_SHORT_WORDS and not p.ends_sentence):
             continue
         for q in paras[i + 1 :]:
             if not (cues.NUMBERED.match(q.text) or cues.BULLET.match(q.text)):

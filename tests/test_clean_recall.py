@@ -181,3 +181,42 @@ def test_long_paragraphs_trailing_off_in_an_ellipsis_are_kept() -> None:
     paragraphs = [DIRTY_BODY[0], trailing[0], DIRTY_BODY[1], trailing[1], DIRTY_BODY[2]]
     rows = clean_paragraphs("\n\n".join(paragraphs), title=DIRTY_TITLE)
     assert [text for text, reason in rows if reason is None] == paragraphs
+
+
+def test_a_short_line_of_reporting_with_a_cue_word_is_kept() -> None:
+    # "comment", "share", "watch" are cue words of buttons ("3 Comments", "Share"), but one of
+    # them in a short sentence of reporting is no call to action.
+    lines = [
+        "The ferry company declined to comment.",
+        "A spokeswoman for the harbour board did not respond to a request for comment.",
+    ]
+    page = "\n\n".join([DIRTY_TITLE, DIRTY_BODY[0], lines[0], DIRTY_BODY[1], lines[1]])
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert [reasons[line] for line in lines] == [None, None]
+
+
+def test_courtesy_and_orders_in_speech_are_not_calls_to_action() -> None:
+    # "Thank you" and "Get your ..." open pitches ("Get the facts, in your inbox"), but a
+    # pitch asks for what pages ask: to subscribe, share, follow, watch.
+    turns = [
+        "So we went down to the harbour on Sunday to see the wall for ourselves.",
+        "Thank you very much.",
+        "And the wall, the whole stretch by the lifeboat station, it was just gone, and the water "
+        "was right up in the square where the market is, and nobody had said a word about it.",
+        "Get your feet off of there.",
+        "They can't leave it like that over the winter, with the storms still to come.",
+    ]
+    rows = clean_paragraphs("\n\n".join(turns), title="Talking about the sea wall")
+    assert all(reason is None for _, reason in rows)
+
+
+def test_a_pitch_next_to_a_call_to_action_is_still_dropped() -> None:
+    pitch = "Stay ahead of the storm. Get the facts behind every flood warning in your town."
+    page = "\n\n".join(
+        [DIRTY_TITLE, *DIRTY_BODY[:3], "Subscribe to Harbour Weekly", pitch, *DIRTY_BODY[3:]]
+    )
+    assert not kept_in(clean_paragraphs(page, title=DIRTY_TITLE), pitch)
+
+
+def kept_in(rows: list[tuple[str, str | None]], text: str) -> bool:
+    return any(t == text and (reason is None or reason.startswith(ASIDE)) for t, reason in rows)

@@ -128,6 +128,9 @@ FINAL = ("no words", "title", "repeat", "too long for one paragraph")
 # Drops for where a paragraph sits, not what it says: kept aside at KEEP_AT. One the rules
 # dropped for what it says (a cue word family) needs RESTORE_AT.
 BY_POSITION = (*RESTORABLE, ABOVE_BODY_REASON, STANDFIRST_REASON)
+# Drops for a short cue that an article's own lines share (_set_aside_items_in_body).
+IN_BODY_ITEMS = ("byline/date", "menu bullet")
+FRAGMENT_START = frozenset(".,;:!?")
 STAGE1 = clean_model.Model(**clean_weights.STAGE1)
 STAGE2 = clean_model.Model(**clean_weights.STAGE2)
 
@@ -223,6 +226,7 @@ def clean_paragraphs(
     _restore_article_text(paras, notes, counts)
     _drop_standfirst_before_byline(paras)  # again: a standfirst may be among the restored
     _set_aside(paras)
+    _set_aside_items_in_body(paras)
     _dedupe_kept(paras)
     dropped = [p for p in paras if p.reason is not None]
     for p in dropped:
@@ -240,7 +244,9 @@ def doubt(reason: str | None) -> int:
     """How far a brief may quote a kept paragraph: 0 first, then 1, then 2 (`Article.aside`)."""
     if reason is None:
         return 0
-    return 2 if reason == f"{ASIDE} ({DOUBT_REASON})" else 1
+    inner = reason.removeprefix(f"{ASIDE} (").removesuffix(")")
+    # a date line or list item inside the body is the article's, but no sentence to lead with
+    return 2 if inner == DOUBT_REASON or inner in IN_BODY_ITEMS else 1
 
 
 def _set_aside(paras: list[_Para]) -> None:
@@ -257,6 +263,36 @@ def _set_aside(paras: list[_Para]) -> None:
             p.aside = UNSURE_REASON if p.score >= KEEP_AT else DOUBT_REASON
         elif p.reason is not None and p.score >= _keep_at(p.reason):
             p.aside, p.reason = p.reason, None
+
+
+def _set_aside_items_in_body(paras: list[_Para]) -> None:
+    """A date line or a short list item is furniture around an article (a dateline, a menu)
+    but also the article's own (a letter's date, an embedded post's "— Name (@handle) date",
+    a travel guide's "By car", a list of points): one the article's text surrounds, which the
+    classifier finds more likely article text than not, is kept aside. The text around it
+    must be what a brief may quote, and on one side running prose (a short line between two
+    references is no body); a run of such lines (a list) is judged by the lines around it."""
+    i = 0
+    while i < len(paras):
+        j = i
+        while j < len(paras) and paras[j].reason in IN_BODY_ITEMS:
+            j += 1
+        if 0 < i < j < len(paras) and _in_body(paras[i - 1], paras[j]):
+            for p in paras[i:j]:
+                if p.score is not None and p.score >= KEEP_AT and not _fragment(p):
+                    p.aside, p.reason = p.reason, None
+        i = max(j, i + 1)
+
+
+def _fragment(p: _Para) -> bool:
+    """A line opening with a sentence's end (". The Times. Retrieved 1 May 2015.") is what
+    is left of one whose link text the extraction lost: a piece, not a line of the article."""
+    return p.text[:1] in FRAGMENT_START
+
+
+def _in_body(before: _Para, after: _Para) -> bool:
+    sure = all(p.reason is None and p.aside is None for p in (before, after))
+    return sure and "good" in (before.kind, after.kind)
 
 
 def _keep_at(reason: str) -> float:

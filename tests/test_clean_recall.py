@@ -220,3 +220,17 @@ def test_a_pitch_next_to_a_call_to_action_is_still_dropped() -> None:
 
 def kept_in(rows: list[tuple[str, str | None]], text: str) -> bool:
     return any(t == text and (reason is None or reason.startswith(ASIDE)) for t, reason in rows)
+
+
+def test_a_date_line_inside_the_body_is_kept_aside() -> None:
+    # An embedded post's attribution or a timeline's date sits between paragraphs of the
+    # article: a dateline's cue, but the article's text (kept, though not for the brief).
+    line = "— Jane Roe (@janeroe) November 18, 2025"
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:4], line, *DIRTY_BODY[4:]])
+    assert dict(clean_paragraphs(page, title=DIRTY_TITLE))[line].startswith(ASIDE)
+
+
+def test_a_dateline_above_the_body_is_still_dropped() -> None:
+    line = "November 18, 2025 10:42 GMT"
+    page = "\n\n".join([DIRTY_TITLE, line, *DIRTY_BODY])
+    assert not kept_in(clean_paragraphs(page, title=DIRTY_TITLE), line)

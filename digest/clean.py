@@ -34,8 +34,9 @@ import logging
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from typing import Generic, TypeVar
 
 from digest import boilerplate_cues as cues
 from digest import clean_model, clean_weights, page_layout
@@ -135,6 +136,25 @@ STAGE1 = clean_model.Model(**clean_weights.STAGE1)
 STAGE2 = clean_model.Model(**clean_weights.STAGE2)
 
 
+_T = TypeVar("_T")
+
+
+class _cached(Generic[_T]):
+    """functools.cached_property without its per-instance lock (Python 3.11 takes one on every
+    first access, a tenth of the cleaning's cost over nine cues per paragraph); a _Para is
+    built and read by one thread."""
+
+    def __init__(self, compute: Callable[[_Para], _T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __get__(self, p: _Para | None, owner: type | None = None) -> _T:
+        if p is None:
+            return self  # type: ignore[return-value]
+        value = p.__dict__[self.name] = self.compute(p)
+        return value
+
+
 @dataclass
 class _Para:
     text: str
@@ -145,42 +165,42 @@ class _Para:
     score: float | None = None  # the classifier's probability of article text, when it ran
     aside: str | None = None  # kept for reading but not for the brief: why
 
-    @cached_property
+    @_cached
     def words(self) -> list[str]:
         return cues.words(self.text)
 
-    @cached_property
+    @_cached
     def key(self) -> str:
         """Lowercased words: what two repeats of one block share."""
         return " ".join(self.words).lower()
 
     # Each cue below is asked for by several rules and by the classifier's features: computed
     # once per paragraph, since the pattern scans are most of the cleaning's cost.
-    @cached_property
+    @_cached
     def lower_words(self) -> list[str]:
         return self.key.split()
 
-    @cached_property
+    @_cached
     def ends_sentence(self) -> bool:
         return bool(cues.SENTENCE_END.search(self.text[-cues.TAIL :]))
 
-    @cached_property
+    @_cached
     def cue_hits(self) -> int:
         return len(cues.CUE.findall(self.text))
 
-    @cached_property
+    @_cached
     def credit_cue(self) -> bool:
         return cues.found(cues.CREDIT, self.text) or cues.found(cues.AGENCY_TAIL, self.text)
 
-    @cached_property
+    @_cached
     def second_person(self) -> bool:
         return cues.found(cues.SECOND_PERSON, self.text)
 
-    @cached_property
+    @_cached
     def site_voice(self) -> bool:
         return cues.found(cues.SITE_VOICE, self.text)
 
-    @cached_property
+    @_cached
     def stop_share(self) -> float:
         """Share of the page language's stopwords (`stopwords` must be set by then)."""
         words = self.lower_words

@@ -363,7 +363,11 @@ def _block_of(text: str, folded: str) -> str | None:
 def _page_stopwords(paras: list[_Para]) -> frozenset[str]:
     # The language is plain from the first words; judging the whole text costs more than the
     # rest of the cleaning on a long article.
-    sample = [w for p in paras for w in p.words[:LANGUAGE_SAMPLE_WORDS]][:LANGUAGE_SAMPLE_WORDS]
+    sample: list[str] = []
+    for p in paras:
+        sample += p.words[: LANGUAGE_SAMPLE_WORDS - len(sample)]
+        if len(sample) >= LANGUAGE_SAMPLE_WORDS:
+            break
     return cues.stopwords_for(sample)
 
 
@@ -740,24 +744,24 @@ def _apply_context(paras: list[_Para]) -> None:
 
 def _dedupe_kept(paras: list[_Para]) -> None:
     """Step 4b: exact or near repeats (and pull quotes contained in a kept paragraph) once."""
-    kept: list[tuple[set[str], str]] = []
+    kept: list[tuple[set[str], int, str, int]] = []  # tokens, their count, key, its length
     for p in paras:
         if p.reason is not None or len(p.words) < REPEAT_MIN_WORDS:
             continue
         key = f" {p.key} "
         toks = set(p.lower_words)
-        for other_toks, other_key in kept:
+        n, length = len(toks), len(key)
+        for other_toks, m, other_key, other_length in kept:
             # The Jaccard index is at most the ratio of the two sets' sizes: most pairs are
             # told apart by that ratio, without building their union and intersection.
-            small, large = sorted((len(toks), len(other_toks)))
-            if small / large >= NEAR_DUP and (
+            if (n / m if n <= m else m / n) >= NEAR_DUP and (
                 # |A | B| = |A| + |B| - |A & B|: one set operation instead of two
-                (shared := len(toks & other_toks)) / (small + large - shared) >= NEAR_DUP
+                (shared := len(toks & other_toks)) / (n + m - shared) >= NEAR_DUP
             ):
                 p.reason = "repeat"
                 break
-            if len(key) <= len(other_key) and key in other_key:
+            if length <= other_length and key in other_key:
                 p.reason = "repeat"
                 break
         else:
-            kept.append((toks, key))
+            kept.append((toks, n, key, length))

@@ -274,8 +274,11 @@ AGENCY_TAIL = re.compile(
 )
 
 # --- Bylines, datelines, author bios.
+# "By" opens a byline when a name follows it (a capital: "By Jane Roe", "BY JANE ROE"), not a
+# heading or a sentence ("By car", "By the end of this section, you will ...").
 BYLINE = re.compile(
-    r"^(?:by|written\s+by|posted\s+by|author|reporting\s+by|updated|published)\b", re.IGNORECASE
+    r"^(?:by(?:\s+(?-i:[A-Z])|\s*$)|(?:(?:written|posted|reporting)\s+by|author|updated|published)\b)",
+    re.IGNORECASE,
 )
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 DATE = re.compile(

@@ -234,3 +234,13 @@ def test_a_dateline_above_the_body_is_still_dropped() -> None:
     line = "November 18, 2025 10:42 GMT"
     page = "\n\n".join([DIRTY_TITLE, line, *DIRTY_BODY])
     assert not kept_in(clean_paragraphs(page, title=DIRTY_TITLE), line)
+
+
+def test_a_heading_opening_with_by_is_no_byline() -> None:
+    # A travel guide's "By car" / "By ferry" and a textbook's "By the end of this section ..."
+    # open with "By", but a byline names someone.
+    heading = "By ferry"
+    page = "\n\n".join([DIRTY_TITLE, "By Jane Roe", *DIRTY_BODY[:3], heading, *DIRTY_BODY[3:]])
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert reasons[heading] is None  # kept, and not only aside as a date line would be
+    assert reasons["By Jane Roe"] == "byline/date"

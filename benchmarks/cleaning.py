@@ -53,7 +53,8 @@ from digest.summarise import summarize  # noqa: E402
 BRIEF_SENTENCES = 3
 BASELINE_STEP = 5
 TextSystem = Callable[[str, str], str]  # (title, body) -> cleaned body
-HtmlSystem = Callable[[str, str], tuple[str, str | None]]  # (html, url) -> (text, title)
+# (html, url) -> (text, title[, paragraphs kept aside from the brief])
+HtmlSystem = Callable[[str, str], tuple]
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -101,27 +102,33 @@ def text_trafilatura() -> TextSystem:
 
 def text_ours(title: str, body: str) -> str:
     """Through digest.extract, as a .txt file's item (title = its first line)."""
+    return brief_input_ours(title, body)[0]
+
+
+def brief_input_ours(title: str, body: str) -> tuple[str, str | None, tuple]:
+    """(text, title, paragraphs kept aside from the brief), as the pipeline summarises it."""
     item = SourceItem(
         source="bench", uid=title, name=title, body=body, content_type="text/plain", title=title
     )
     try:
-        return extract(item).text
+        article = extract(item)
     except ExtractionError:
-        return ""
+        return "", title, ()
+    return article.text, title, article.aside
 
 
 # --- the systems on HTML --------------------------------------------------------------------
 
 
-def html_ours(page: str, url: str) -> tuple[str, str | None]:
+def html_ours(page: str, url: str) -> tuple[str, str | None, tuple]:
     item = SourceItem(
         source="bench", uid=url, name=url, body=page, content_type="text/html", url=url
     )
     try:
         article = extract(item)
     except ExtractionError:
-        return "", None
-    return article.text, article.title
+        return "", None, ()
+    return article.text, article.title, article.aside
 
 
 def html_trafilatura(page: str, url: str) -> tuple[str, str | None]:
@@ -153,6 +160,12 @@ def html_justext() -> HtmlSystem:
 
 def _plain(text: str) -> str:
     return normalise(cues.URL.sub(" ", text))
+
+
+def _unspaced(text: str) -> str:
+    """_plain without whitespace: the splitter writes "meeting. [8][9]" for the body's
+    "meeting.[8][9]", so a sentence the cleaner kept must not be missed for a space."""
+    return "".join(_plain(text).split())
 
 
 @dataclass
@@ -191,10 +204,10 @@ def score_recall(
         out = run(title, body)
         r.seconds += time.process_time() - started
         r.docs += 1
-        got = _plain(out)
+        got = _unspaced(out)
         r.empty += not got.strip()
         for s in split_sentences(body or title):
-            want = _plain(s)
+            want = _unspaced(s)
             if not want:
                 continue
             r.total += 1
@@ -207,16 +220,22 @@ def score_recall(
 
 def score_precision(
     docs: list[tuple[str, str, object]],
-    run: Callable[[object], tuple[str, str | None]],
+    run: Callable[[object], tuple],
     misses: list[str] | None,
 ) -> Precision:
-    """docs: (id, gold, input). Brief precision of the default brief, pages briefed."""
+    """docs: (id, gold, input); run gives (text, title[, aside]). Brief precision of the
+    default brief (taking paragraphs kept aside only when the rest have none usable, as the
+    pipeline does), pages briefed."""
     p = Precision()
     for doc_id, gold_text, source in docs:
         gold = Gold.of(gold_text)
-        out, title = run(source)
+        out, title, *aside = run(source)
         p.docs += 1
-        brief = summarize(out, sentences=BRIEF_SENTENCES, title=title) if out.strip() else []
+        brief = (
+            summarize(out, sentences=BRIEF_SENTENCES, title=title, aside=aside[0] if aside else ())
+            if out.strip()
+            else []
+        )
         p.briefed += bool(brief)
         for s in brief:
             ok = occurs_in(s, gold)
@@ -363,7 +382,10 @@ def main() -> int:
                 emit(f"   miss {key}: {line}")
         for key, docs in dumps.items():
             misses = [] if name == "ours" and verbose() else None
-            p = score_precision(docs, lambda src, f=run_text: (f(*src), src[0]), misses)
+            if name == "ours":
+                p = score_precision(docs, lambda src: brief_input_ours(*src), misses)
+            else:
+                p = score_precision(docs, lambda src, f=run_text: (f(*src), src[0]), misses)
             cells.append(p.cell())
             for line in misses or []:
                 emit(f"   miss {key}: {line}")

@@ -31,10 +31,12 @@ extract_readability/ is the held-out cross-set number.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from typing import Generic, TypeVar
 
 from digest import boilerplate_cues as cues
 from digest import clean_model, clean_weights, page_layout
@@ -73,7 +75,7 @@ SHORT_TOLL = 25
 COOKIE_MAX_WORDS = 120
 # A dateline is mostly names and numbers; a sentence that mentions a date has function words.
 DATELINE_STOPWORDS = 0.3
-REPORTED_MIN_WORDS = 6  # "Comments are closed." is shorter than a sentence of reporting
+REPORTED_MIN_WORDS = 4  # "Comments are closed." is shorter than "WeWork declined to comment."
 # A paragraph this long is prose even without final punctuation (page_layout uses the same).
 UNPUNCTUATED_PROSE_WORDS = page_layout.UNPUNCTUATED_PROSE_WORDS
 LANGUAGE_SAMPLE_WORDS = 200  # words the page language is judged from
@@ -106,10 +108,51 @@ RESTORABLE = (
 # ... and condemns a paragraph the rules kept when it is this sure it is not article text (the
 # largest value that still briefs every dev page; the same sweep on X chose both cut-offs).
 DROP_AT = 0.05
+CTA_REASON = "call to action / navigation"
 CLASSIFIER_REASON = "boilerplate by the paragraph classifier"
 ABOVE_BODY_REASON = "unpunctuated line above the body (deck or label)"
+# Kept in the text but not quoted in a brief (_set_aside): such rows' reason starts with ASIDE.
+ASIDE = "kept, not for the brief"
+# A paragraph the rules dropped stays in the text when the classifier finds it more likely
+# article text than not: the natural cut-off of a probability, not swept.
+KEEP_AT = 0.5
+# ... and a brief quotes only paragraphs the classifier is as sure of as RESTORE_AT asks (on X,
+# dump brief precision .967 at 0.7, .974 at 0.8, .978 at 0.9, .974 at 0.95: so the same
+# cut-off; R, held out, peaks there too). KEEP_AT 0.3, 0.5 and 0.7 all gave X .978.
+BRIEF_AT = RESTORE_AT
+UNSURE_REASON = "not sure it is article text"
+# ... and one it scores under KEEP_AT (but not under DROP_AT) is quoted only as a last resort.
+DOUBT_REASON = "more likely page text than article"
+STANDFIRST_REASON = "standfirst (before byline)"
+# Drops that stand whatever the classifier says: no text, the title, a repeat of kept text.
+FINAL = ("no words", "title", "repeat", "too long for one paragraph")
+# Drops for where a paragraph sits, not what it says: kept aside at KEEP_AT. One the rules
+# dropped for what it says (a cue word family) needs RESTORE_AT.
+BY_POSITION = (*RESTORABLE, ABOVE_BODY_REASON, STANDFIRST_REASON)
+# Drops for a short cue that an article's own lines share (_set_aside_items_in_body).
+IN_BODY_ITEMS = ("byline/date", "menu bullet")
+FRAGMENT_START = frozenset(".,;:!?")
 STAGE1 = clean_model.Model(**clean_weights.STAGE1)
 STAGE2 = clean_model.Model(**clean_weights.STAGE2)
+
+
+_T = TypeVar("_T")
+
+
+class _cached(Generic[_T]):
+    """functools.cached_property without its per-instance lock (Python 3.11 takes one on every
+    first access, a tenth of the cleaning's cost over nine cues per paragraph); a _Para is
+    built and read by one thread."""
+
+    def __init__(self, compute: Callable[[_Para], _T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __get__(self, p: _Para | None, owner: type | None = None) -> _T:
+        if p is None:
+            return self  # type: ignore[return-value]
+        value = p.__dict__[self.name] = self.compute(p)
+        return value
 
 
 @dataclass
@@ -119,43 +162,45 @@ class _Para:
     had_url: bool = False  # a bare URL or address was removed from it
     kind: str = "short"  # good / neargood / short (step 2)
     stopwords: frozenset[str] = cues.STOPWORDS  # the page's language (set in clean_paragraphs)
+    score: float | None = None  # the classifier's probability of article text, when it ran
+    aside: str | None = None  # kept for reading but not for the brief: why
 
-    @cached_property
+    @_cached
     def words(self) -> list[str]:
         return cues.words(self.text)
 
-    @cached_property
+    @_cached
     def key(self) -> str:
         """Lowercased words: what two repeats of one block share."""
         return " ".join(self.words).lower()
 
     # Each cue below is asked for by several rules and by the classifier's features: computed
     # once per paragraph, since the pattern scans are most of the cleaning's cost.
-    @cached_property
+    @_cached
     def lower_words(self) -> list[str]:
         return self.key.split()
 
-    @cached_property
+    @_cached
     def ends_sentence(self) -> bool:
         return bool(cues.SENTENCE_END.search(self.text[-cues.TAIL :]))
 
-    @cached_property
+    @_cached
     def cue_hits(self) -> int:
         return len(cues.CUE.findall(self.text))
 
-    @cached_property
+    @_cached
     def credit_cue(self) -> bool:
         return cues.found(cues.CREDIT, self.text) or cues.found(cues.AGENCY_TAIL, self.text)
 
-    @cached_property
+    @_cached
     def second_person(self) -> bool:
-        return bool(cues.SECOND_PERSON.search(self.text))
+        return cues.found(cues.SECOND_PERSON, self.text)
 
-    @cached_property
+    @_cached
     def site_voice(self) -> bool:
-        return bool(cues.SITE_VOICE.search(self.text))
+        return cues.found(cues.SITE_VOICE, self.text)
 
-    @cached_property
+    @_cached
     def stop_share(self) -> float:
         """Share of the page language's stopwords (`stopwords` must be set by then)."""
         words = self.lower_words
@@ -163,8 +208,9 @@ class _Para:
 
 
 def clean_text(text: str, *, title: str | None = None) -> str:
-    """Return the article body of `text`, paragraphs joined by a blank line."""
-    return "\n\n".join(p for p, reason in clean_paragraphs(text, title=title) if reason is None)
+    """Return the article body of `text`, paragraphs joined by a blank line (those kept aside
+    from the brief included: they are the article's text as far as the cleaner can tell)."""
+    return "\n\n".join(p for p, reason in clean_paragraphs(text, title=title) if kept(reason))
 
 
 def clean_paragraphs(
@@ -188,6 +234,7 @@ def clean_paragraphs(
             p.reason = _paragraph_reason(p, title_key)
         if p.reason is None:
             p.kind = _classify(p)
+    _drop_pitches_by_calls(paras)
     _drop_lists_under_nav_labels(paras)
     _drop_captions_next_to_credits(paras)
     page_layout.drop_captions_before_source(paras)
@@ -198,12 +245,82 @@ def clean_paragraphs(
     _apply_context(paras)
     _restore_article_text(paras, notes, counts)
     _drop_standfirst_before_byline(paras)  # again: a standfirst may be among the restored
+    _set_aside(paras)
+    _set_aside_items_in_body(paras)
     _dedupe_kept(paras)
     dropped = [p for p in paras if p.reason is not None]
     for p in dropped:
         log.debug("clean: dropped (%s): %.80s", p.reason, p.text)
     log.debug("clean: kept %d of %d paragraphs", len(paras) - len(dropped), len(paras))
-    return [(p.text, p.reason) for p in paras]
+    return [(p.text, p.reason or (f"{ASIDE} ({p.aside})" if p.aside else None)) for p in paras]
+
+
+def kept(reason: str | None) -> bool:
+    """Whether a paragraph with this verdict stays in the article's text."""
+    return reason is None or reason.startswith(ASIDE)
+
+
+def doubt(reason: str | None) -> int:
+    """How far a brief may quote a kept paragraph: 0 first, then 1, then 2 (`Article.aside`)."""
+    if reason is None:
+        return 0
+    inner = reason.removeprefix(f"{ASIDE} (").removesuffix(")")
+    # a date line or list item inside the body is the article's, but no sentence to lead with
+    return 2 if inner == DOUBT_REASON or inner in IN_BODY_ITEMS else 1
+
+
+def _set_aside(paras: list[_Para]) -> None:
+    """Recall and precision, decoupled. What the text keeps and what a brief may quote are two
+    questions: a paragraph the rules dropped stays in the text (kept aside) when the
+    classifier finds it more likely article text than not (KEEP_AT), since losing article text
+    is an error too; and a kept paragraph the classifier is not sure of (under BRIEF_AT) is
+    kept aside as well, since a brief sentence from the page around the article is the error
+    readers see. Only the rules and the classifier together drop a paragraph for good."""
+    for p in paras:
+        if p.score is None:  # a text's only paragraph: its article
+            continue
+        if p.reason is None and p.score < BRIEF_AT:
+            p.aside = UNSURE_REASON if p.score >= KEEP_AT else DOUBT_REASON
+        elif p.reason is not None and p.score >= _keep_at(p.reason):
+            p.aside, p.reason = p.reason, None
+
+
+def _set_aside_items_in_body(paras: list[_Para]) -> None:
+    """A date line or a short list item is furniture around an article (a dateline, a menu)
+    but also the article's own (a letter's date, an embedded post's "— Name (@handle) date",
+    a travel guide's "By car", a list of points): one the article's text surrounds, which the
+    classifier finds more likely article text than not, is kept aside. The text around it
+    must be what a brief may quote, and on one side running prose (a short line between two
+    references is no body); a run of such lines (a list) is judged by the lines around it."""
+    i = 0
+    while i < len(paras):
+        j = i
+        while j < len(paras) and paras[j].reason in IN_BODY_ITEMS:
+            j += 1
+        if 0 < i < j < len(paras) and _in_body(paras[i - 1], paras[j]):
+            for p in paras[i:j]:
+                if p.score is not None and p.score >= KEEP_AT and not _fragment(p):
+                    p.aside, p.reason = p.reason, None
+        i = max(j, i + 1)
+
+
+def _fragment(p: _Para) -> bool:
+    """A line opening with a sentence's end (". The Times. Retrieved 1 May 2015.") is what
+    is left of one whose link text the extraction lost: a piece, not a line of the article."""
+    return p.text[:1] in FRAGMENT_START
+
+
+def _in_body(before: _Para, after: _Para) -> bool:
+    sure = all(p.reason is None and p.aside is None for p in (before, after))
+    return sure and "good" in (before.kind, after.kind)
+
+
+def _keep_at(reason: str) -> float:
+    """How sure the classifier must be to keep a paragraph the rules dropped for `reason`."""
+    family = _family(reason)
+    if family in FINAL:
+        return math.inf
+    return KEEP_AT if family in map(_family, BY_POSITION) else math.inf
 
 
 def prepare(text: str) -> list[_Para]:
@@ -246,7 +363,11 @@ def _block_of(text: str, folded: str) -> str | None:
 def _page_stopwords(paras: list[_Para]) -> frozenset[str]:
     # The language is plain from the first words; judging the whole text costs more than the
     # rest of the cleaning on a long article.
-    sample = [w for p in paras for w in p.words[:LANGUAGE_SAMPLE_WORDS]][:LANGUAGE_SAMPLE_WORDS]
+    sample: list[str] = []
+    for p in paras:
+        sample += p.words[: LANGUAGE_SAMPLE_WORDS - len(sample)]
+        if len(sample) >= LANGUAGE_SAMPLE_WORDS:
+            break
     return cues.stopwords_for(sample)
 
 
@@ -260,7 +381,13 @@ def shapes(
     stopwords = _page_stopwords(paras) if stopwords is None else stopwords
     counts = Counter(p.key for p in paras) if counts is None else counts
     return [
-        clean_model.shape_of(_features_view(p), stopwords, repeated=counts[p.key] > 1)
+        clean_model.shape_of(
+            _features_view(p),
+            stopwords,
+            repeated=counts[p.key] > 1,
+            # the rules' own share when they judged in the same language: computed once
+            stop_share=p.stop_share if p.stopwords is stopwords else None,
+        )
         for p in paras
     ]
 
@@ -290,6 +417,7 @@ def _restore_article_text(
     # for its lead position: only whole sentences come back there.
     body_start = next((i for i, p in enumerate(paras) if p.reason is None), len(paras))
     for i, (p, verdict) in enumerate(zip(paras, verdicts, strict=True)):
+        p.score = verdict.probability
         if notes is not None:
             notes[p.text] = clean_model.why(STAGE2, verdict)
         if i < body_start and not p.ends_sentence:
@@ -309,9 +437,10 @@ def explanation(
     title: str | None = None,
     notes: dict[str, str] | None = None,
 ) -> str:
-    """Each paragraph on its own line, marked kept (+) or dropped (-) with the reason, for
-    `digest summarize --explain`; with `notes`, kept paragraphs and those dropped for where they
-    sit show the classifier's score and its strongest features.
+    """Each paragraph on its own line, marked kept (+), kept but not for the brief (~) or
+    dropped (-) with the reason, for `digest summarize --explain`; with `notes`, kept
+    paragraphs and those dropped for where they sit show the classifier's score and its
+    strongest features.
     Long paragraphs are shortened to one screen line."""
     lines = [f"title: {title or '(none)'}"]
     for text, reason in rows:
@@ -319,7 +448,9 @@ def explanation(
         if len(flat) > EXPLAIN_CHARS:
             flat = flat[: EXPLAIN_CHARS - 1] + "…"
         note = notes.get(text) if notes else None
-        if reason in RESTORABLE and note:  # why the classifier did not keep it
+        if reason is not None and reason.startswith(ASIDE):
+            lines.append(f"~ {reason}{f' ({note})' if note else ''}: {flat}")
+        elif reason in RESTORABLE and note:  # why the classifier did not keep it
             lines.append(f"- {reason} ({note}): {flat}")
         elif reason is not None:
             lines.append(f"- {reason}: {flat}")
@@ -327,14 +458,18 @@ def explanation(
             lines.append(f"+ kept ({note}): {flat}")
         else:
             lines.append(f"+ kept: {flat}")
-    kept = sum(reason is None for _, reason in rows)
-    lines.append(f"{kept} of {len(rows)} paragraphs kept")
+    kept_ = sum(map(kept, (reason for _, reason in rows)))
+    aside = sum(reason is not None and reason.startswith(ASIDE) for _, reason in rows)
+    lines.append(
+        f"{kept_} of {len(rows)} paragraphs kept"
+        + (f", {aside} of them not for the brief" if aside else "")
+    )
     return "\n".join(lines)
 
 
 def describe_drops(rows: list[tuple[str, str | None]]) -> str:
     """ " (N paragraphs dropped, most as 'REASON')" for an error line; "" when none were."""
-    reasons = Counter(_family(reason) for _, reason in rows if reason is not None)
+    reasons = Counter(_family(reason) for _, reason in rows if not kept(reason))
     if not reasons:
         return ""
     top, _ = reasons.most_common(1)[0]
@@ -379,17 +514,23 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
         return "cookie notice"
     # Longer paragraphs need cue density AND the page addressing the reader or itself: news
     # prose about a newsletter business has the words but not the "your inbox" voice.
-    if n < CUE_SHORT_WORDS or (n <= CUE_DENSE_MAX_WORDS and (p.second_person or p.site_voice)):
-        hits = p.cue_hits
-        short_cta = n < CUE_SHORT_WORDS and not _reported_sentence(p)
-        if hits and (short_cta or hits / n >= CUE_DENSITY):
-            return "call to action / navigation"
+    if n < CUE_SHORT_WORDS:
+        # A short line with a cue word is a button or label unless it is a sentence of
+        # reporting ("WeWork declined to comment."), where one cue word is no density.
+        if p.cue_hits and not _reported_sentence(p):
+            return CTA_REASON
+    elif n <= CUE_DENSE_MAX_WORDS and (p.second_person or p.site_voice):
+        if p.cue_hits / n >= CUE_DENSITY:
+            return CTA_REASON
     if n <= CTA_MAX_WORDS and (
         cues.CLICK_START.match(text)
-        or (cues.IMPERATIVE_START.match(text) and p.second_person)
+        # an imperative to the reader is a call to action when it asks for what pages ask
+        # (subscribe, share, follow, watch...) or sits by one (_drop_pitches_by_calls):
+        # "Get your feet off of there." in a conversation is speech
+        or (_pitch(p) and p.cue_hits)
         or p.site_voice
     ):
-        return "call to action / navigation"
+        return CTA_REASON
     if n <= CTA_MAX_WORDS and cues.found(cues.CONTACT_CTA, text):
         return "follow/contact call to action"
     if (
@@ -399,12 +540,33 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     ):
         return "promo code offer"
     if n < CUE_SHORT_WORDS and (
-        cues.BYLINE.match(text) or (cues.DATE.search(text) and not _dated_sentence(p))
+        cues.BYLINE.match(text) or (cues.found(cues.DATE, text) and not _dated_sentence(p))
     ):
         return "byline/date"
     if n <= CTA_MAX_WORDS and (cues.BIO.match(text) or cues.BOOK_PLUG.match(text)):
         return "author bio"
     return None
+
+
+def _pitch(p: _Para) -> bool:
+    """An imperative addressed to the reader ("Escape your echo chamber."), short enough to be
+    a call to action."""
+    return (
+        len(p.words) <= CTA_MAX_WORDS
+        and bool(cues.IMPERATIVE_START.match(p.text))
+        and p.second_person
+    )
+
+
+def _drop_pitches_by_calls(paras: list[_Para]) -> None:
+    """A pitch without a cue word is a call to action's blurb when it sits right by one
+    ("Subscribe to The Week" / "Escape your echo chamber. Get the facts ..." / "SUBSCRIBE &
+    SAVE"); alone, or among prose, it is speech or advice ("Get your feet off of there.")."""
+    for i, p in enumerate(paras):
+        if p.reason is None and _pitch(p):
+            around = paras[max(0, i - 1) : i] + paras[i + 1 : i + 2]
+            if any(q.reason == CTA_REASON for q in around):
+                p.reason = CTA_REASON
 
 
 def _cookie_notice(text: str) -> bool:
@@ -419,11 +581,7 @@ def _drop_lists_under_nav_labels(paras: list[_Para]) -> None:
     unpunctuated paragraph dropped for its navigation cue; the list is the run of numbered or
     bulleted paragraphs directly below it."""
     for i, p in enumerate(paras):
-        if not (
-            p.reason == "call to action / navigation"
-            and len(p.words) < CUE_SHORT_WORDS
-            and not p.ends_sentence
-        ):
+        if not (p.reason == CTA_REASON and len(p.words) < CUE_SHORT_WORDS and not p.ends_sentence):
             continue
         for q in paras[i + 1 :]:
             if not (cues.NUMBERED.match(q.text) or cues.BULLET.match(q.text)):
@@ -473,7 +631,7 @@ def _drop_standfirst_before_byline(paras: list[_Para]) -> None:
         if paras[i].reason == "byline/date":
             for j in kept:
                 if j < i:
-                    paras[j].reason = "standfirst (before byline)"
+                    paras[j].reason = STANDFIRST_REASON
             return
 
 
@@ -586,23 +744,24 @@ def _apply_context(paras: list[_Para]) -> None:
 
 def _dedupe_kept(paras: list[_Para]) -> None:
     """Step 4b: exact or near repeats (and pull quotes contained in a kept paragraph) once."""
-    kept: list[tuple[set[str], str]] = []
+    kept: list[tuple[set[str], int, str, int]] = []  # tokens, their count, key, its length
     for p in paras:
         if p.reason is not None or len(p.words) < REPEAT_MIN_WORDS:
             continue
         key = f" {p.key} "
         toks = set(p.lower_words)
-        for other_toks, other_key in kept:
+        n, length = len(toks), len(key)
+        for other_toks, m, other_key, other_length in kept:
             # The Jaccard index is at most the ratio of the two sets' sizes: most pairs are
             # told apart by that ratio, without building their union and intersection.
-            small, large = sorted((len(toks), len(other_toks)))
-            if small / large >= NEAR_DUP and (
-                len(toks & other_toks) / len(toks | other_toks) >= NEAR_DUP
+            if (n / m if n <= m else m / n) >= NEAR_DUP and (
+                # |A | B| = |A| + |B| - |A & B|: one set operation instead of two
+                (shared := len(toks & other_toks)) / (n + m - shared) >= NEAR_DUP
             ):
                 p.reason = "repeat"
                 break
-            if len(key) <= len(other_key) and key in other_key:
+            if length <= other_length and key in other_key:
                 p.reason = "repeat"
                 break
         else:
-            kept.append((toks, key))
+            kept.append((toks, n, key, length))

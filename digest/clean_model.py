@@ -258,15 +258,20 @@ class Para(Protocol):
     def site_voice(self) -> bool: ...
 
 
-def shape_of(p: Para, stopwords: frozenset[str], *, repeated: bool) -> Shape:
+def shape_of(
+    p: Para, stopwords: frozenset[str], *, repeated: bool, stop_share: float | None = None
+) -> Shape:
+    """`stop_share`, when given, is the share of `stopwords` among the paragraph's words."""
     text, words = p.text, p.words
+    if stop_share is None:
+        stop_share = sum(map(stopwords.__contains__, p.lower_words)) / len(words) if words else 0.0
     tail = text[-cues.TAIL :]
     # The cue patterns look at short paragraphs only: furniture is short, and a long paragraph
     # is prose whatever it mentions ("Twitter", a date). This also bounds their cost.
     short = len(words) <= CUE_MAX_WORDS
     return Shape(
         words=len(words),
-        stop_share=sum(map(stopwords.__contains__, p.lower_words)) / len(words) if words else 0.0,
+        stop_share=stop_share,
         ends_sentence=bool(SENTENCE_END.search(tail)),
         cue_hits=p.cue_hits if short else 0,
         capitalised=sum(map(str.isupper, map(itemgetter(0), words))),
@@ -275,7 +280,7 @@ def shape_of(p: Para, stopwords: frozenset[str], *, repeated: bool) -> Shape:
         bullet=bool(cues.BULLET.match(text)),
         had_url=p.had_url,
         repeated=repeated,
-        dateline=bool(short and (cues.BYLINE.match(text) or cues.DATE.search(text))),
+        dateline=bool(short and (cues.BYLINE.match(text) or cues.found(cues.DATE, text))),
         credit=short and p.credit_cue,
         reader_voice=bool(
             short and (p.second_person or p.site_voice or cues.CLICK_START.match(text))

@@ -431,6 +431,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         sentences=args.sentences or summary.sentences,
         method=args.method or summary.method,
         title=article.title,
+        aside=article.aside,
     )
     sys.stdout.write(article.title + "\n\n" + "\n".join(sentences) + "\n")
     return 0

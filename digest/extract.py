@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 from urllib.parse import unquote, urlsplit
 
 from digest import markdown
-from digest.clean import clean_paragraphs, describe_drops, explanation
+from digest.clean import clean_paragraphs, describe_drops, doubt, explanation, kept
 from digest.errors import ExtractionError
 from digest.links import web_link
 from digest.models import Article, SourceItem
@@ -50,7 +50,8 @@ def extract(item: SourceItem) -> Article:
         )
     if not title:
         raise ExtractionError("no title found")
-    text = "\n\n".join(p for p, reason in rows if reason is None)
+    paragraphs = [(p, reason) for p, reason in rows if kept(reason)]
+    text = "\n\n".join(p for p, _ in paragraphs)
     if not text.strip() or not has_sentences(text):
         raise ExtractionError(
             "no article text left after removing boilerplate" + describe_drops(rows)
@@ -64,7 +65,14 @@ def extract(item: SourceItem) -> Article:
         url=web_link(item.url),
         published=published,
         author=author,
+        aside=_tiers([doubt(reason) for _, reason in paragraphs]),
     )
+
+
+def _tiers(doubts: list[int]) -> tuple[tuple[int, ...], ...]:
+    """Article.aside: the indices of the paragraphs of each doubt above 0, least first."""
+    levels = sorted(set(doubts) - {0})
+    return tuple(tuple(i for i, d in enumerate(doubts) if d == level) for level in levels)
 
 
 def explain(item: SourceItem) -> str:
@@ -129,8 +137,8 @@ def _from_html(
         title = doc.title or item.title or page_title(item.body, item.url)
         rows = _prose(doc, title)
         # trafilatura separates paragraphs by single newlines; our cleaner expects blank lines.
-        kept = "\n\n".join(p for p, reason in rows if reason is None)
-        rows = _merge(rows, clean_paragraphs(kept, title=title, notes=notes))
+        prose = "\n\n".join(p for p, reason in rows if reason is None)
+        rows = _merge(rows, clean_paragraphs(prose, title=title, notes=notes))
         if has_sentences("\n\n".join(p for p, reason in rows if reason is None)):
             break
     if doc is None or not (doc.text or "").strip():

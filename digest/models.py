@@ -35,6 +35,11 @@ class Article:
     # The text's word count, kept when the text itself is let go once the article is
     # summarised (pipeline.summarise_all): a digest of thousands holds only what it shows.
     words: int | None = None
+    # Paragraphs of `text` (0-based, blank-line separated) kept for reading that the cleaner is
+    # not sure are the article's (digest.clean's ASIDE), in tiers, likelier article first: a
+    # brief quotes a tier only when the paragraphs before it have no usable sentence.
+    # Indices, so what crosses the process pool stays small.
+    aside: tuple[tuple[int, ...], ...] = ()
 
     @property
     def word_count(self) -> int:
@@ -42,7 +47,7 @@ class Article:
 
     def without_text(self) -> Article:
         """This article with its text let go and its word count kept."""
-        return replace(self, text="", words=self.word_count)
+        return replace(self, text="", words=self.word_count, aside=())
 
 
 @dataclass(frozen=True)

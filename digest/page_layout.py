@@ -61,7 +61,9 @@ def _fence(p: Para) -> bool:
     """A share bar or date line that the page repeats: what fences each teaser card. A single
     call to action is not enough (dev: in-body "Summary" boxes and blog prose sit next to
     one-off calls to action and are body)."""
-    return p.reason == REPEATED_REASON and bool(cues.CUE.search(p.text) or cues.DATE.search(p.text))
+    return p.reason == REPEATED_REASON and bool(
+        cues.CUE.search(p.text) or cues.found(cues.DATE, p.text)
+    )
 
 
 def drop_teaser_cards(paras: list[Para]) -> None:

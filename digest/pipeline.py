@@ -398,7 +398,13 @@ def summarise_one(article: Article, *, method: str, sentences: int) -> tuple[str
     """The chosen sentences only: the article is already in the main process, and sending it
     back inside a Brief would copy every article's text there a second time."""
     try:
-        chosen = summarize(article.text, sentences=sentences, method=method, title=article.title)
+        chosen = summarize(
+            article.text,
+            sentences=sentences,
+            method=method,
+            title=article.title,
+            aside=article.aside,
+        )
         if not chosen:
             raise ExtractionError("no sentences to summarise")
     except ExtractionError as exc:

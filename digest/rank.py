@@ -51,7 +51,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from digest.select import pick
+from digest.select import pick, pick_by_doubt
 
 # Constants, all chosen on the dev files (cnndm_dev k=3, every 6th bbc_dev row k=5) from small
 # grids, preferring round values on the flat part of the curve; see the commit message of the
@@ -207,8 +207,13 @@ def _sparse_gram(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int) -
     return np.bincount(flat, weights=vals[left] * vals[right], minlength=n * n).reshape(n, n)
 
 
-def score(sentences: Sequence[str], title: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Return (scores, cosine similarity matrix); ineligible sentences score -inf."""
+def score(
+    sentences: Sequence[str], title: str | None = None, preferred: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (scores, cosine similarity matrix); ineligible sentences score -inf. With a
+    `preferred` mask (the sentences the cleaner is sure are the article's), the lead prior
+    counts positions among those only: page text kept for reading above the article does not
+    push its lead down."""
     n = len(sentences)
     nwords, nfigures, sids, tids, vocab = _terms(sentences)
     v = max(len(vocab), 1)
@@ -237,7 +242,8 @@ def score(sentences: Sequence[str], title: str | None = None) -> tuple[np.ndarra
     sim = _gram(rows, cols, w, n, shared)
 
     eligible = nwords >= MIN_WORDS
-    pos = np.maximum(np.cumsum(eligible) - 1.0, 0.0)
+    leading = eligible if preferred is None else eligible & preferred
+    pos = np.maximum(np.cumsum(leading) - 1.0, 0.0)
     figures = np.minimum(nfigures, _FIGURES_CAP) / _FIGURES_CAP
     base = np.exp(-pos / TAU) + W_CEN * cen + W_FIGURES * figures
     if title:
@@ -254,16 +260,24 @@ def score(sentences: Sequence[str], title: str | None = None) -> tuple[np.ndarra
     return sc, sim
 
 
-def rank_summary(sentences: Sequence[str], k: int, title: str | None = None) -> list[int]:
-    """Indices of the chosen sentences, in article order."""
+def rank_summary(
+    sentences: Sequence[str],
+    k: int,
+    title: str | None = None,
+    doubt: Sequence[int] | None = None,
+) -> list[int]:
+    """Indices of the chosen sentences, in article order. With `doubt` (0: the cleaner is sure
+    the sentence is the article's), doubted ones are chosen only when no surer one is usable
+    (`digest.select.pick_by_doubt`)."""
     n = len(sentences)
     if n == 0 or k <= 0:
         return []
-    sc, sim = score(sentences, title)
+    mask = None if doubt is None else np.asarray(doubt) == 0
+    sc, sim = score(sentences, title, mask)
     # MMR re-ranking of the top candidates; 3k of them leave room for the ones `pick` rejects.
     order: list[int] = []
     closest = np.zeros(n)
-    live = np.isfinite(sc)
+    live = np.isfinite(sc) if mask is None else np.isfinite(sc) & mask
     while live.any() and len(order) < 3 * k:
         i = int(np.argmax(np.where(live, sc - MMR * closest, -np.inf)))
         order.append(i)
@@ -271,4 +285,6 @@ def rank_summary(sentences: Sequence[str], k: int, title: str | None = None) -> 
         np.maximum(closest, sim[i], out=closest)
     ranked = set(order)
     order += [int(i) for i in np.argsort(-sc, kind="stable") if i not in ranked]
+    if doubt is not None:
+        return pick_by_doubt(sentences, order, k, doubt)
     return pick(sentences, order, k)

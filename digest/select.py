@@ -129,3 +129,17 @@ def pick(
             taken.add(i)
             changed = True
     return sorted(chosen)
+
+
+def pick_by_doubt(
+    sentences: Sequence[str], order: Sequence[int], k: int, doubt: Sequence[int]
+) -> list[int]:
+    """`pick` among the sentences the cleaner is sure are the article's (doubt 0); among those
+    of doubt up to 1 only when none of them can be chosen, and so on: a page whose article the
+    cleaner is unsure of is still briefed, from its likeliest text, and a brief is never
+    padded with doubtful text."""
+    for level in sorted(set(doubt)):
+        chosen = pick(sentences, [i for i in order if doubt[i] <= level], k)
+        if chosen:
+            return chosen
+    return []

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from typing import Any
 
-from digest.select import pick
-from digest.sentences import split_sentences
+from digest.select import pick_by_doubt
+from digest.sentences import split_paragraphs, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -58,37 +59,66 @@ _EDMUNDSON_BONUS_FALLBACK = 10  # top-N frequent content words when no title is 
 _WORDRE = re.compile(r"[^\W\d_](?:[^\W\d_]|['-])*")
 
 
-def _dedupe(sents: list[str]) -> list[str]:
-    """Drop exact repeats (sumy keys its ratings by sentence text, so they would collapse)."""
-    seen: set[str] = set()
-    out = []
-    for s in sents:
-        if s not in seen:
-            seen.add(s)
-            out.append(s)
-    return out
+def _dedupe(sents: list[str], doubt: list[int]) -> tuple[list[str], list[int]]:
+    """Drop exact repeats (sumy keys its ratings by sentence text, so they would collapse); a
+    sentence is as doubtful as the least doubtful of its copies."""
+    first: dict[str, int] = {}
+    out: list[str] = []
+    levels: list[int] = []
+    for s, level in zip(sents, doubt, strict=True):
+        if s in first:
+            levels[first[s]] = min(levels[first[s]], level)
+            continue
+        first[s] = len(out)
+        out.append(s)
+        levels.append(level)
+    return out, levels
+
+
+def _sentences(text: str, aside: Sequence[Collection[int]]) -> tuple[list[str], list[int]]:
+    """The text's sentences, and how doubtful each is: 0, or 1 + the `aside` tier holding its
+    paragraph (by index among the text's blank-line separated paragraphs)."""
+    if not aside:
+        sents = split_sentences(text)
+        return sents, [0] * len(sents)
+    tier = {i: level for level, tier in enumerate(aside, 1) for i in tier}
+    sents, doubt = [], []
+    for i, paragraph in enumerate(split_paragraphs(text)):
+        own = split_sentences(paragraph)
+        sents += own
+        doubt += [tier.get(i, 0)] * len(own)
+    return sents, doubt
 
 
 def summarize(
-    text: str, *, sentences: int = 3, method: str = "default", title: str | None = None
+    text: str,
+    *,
+    sentences: int = 3,
+    method: str = "default",
+    title: str | None = None,
+    aside: Sequence[Collection[int]] = (),
 ) -> list[str]:
     """Return up to `sentences` sentences of `text`, in article order, none repeated.
 
-    Fewer are returned when the article has fewer usable sentences; [] for empty text.
+    `aside` are the paragraphs the cleaner kept for reading but is not sure are the
+    article's (as `Article.aside`: tiers of paragraph indices, likelier article first): a
+    tier's sentences are chosen only when the paragraphs before it (the others, then the
+    earlier tiers) have none usable. Fewer are returned when the article has fewer usable
+    sentences; [] for empty text.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    sents = _dedupe(split_sentences(text or ""))
+    sents, doubt = _dedupe(*_sentences(text or "", aside))
     if not sents or sentences <= 0:
         return []
     if method == "default":
         from digest.rank import rank_summary
 
-        idx = rank_summary(sents, sentences, title)
+        idx = rank_summary(sents, sentences, title, doubt if aside else None)
     elif method == "lead":
-        idx = pick(sents, range(len(sents)), sentences)
+        idx = pick_by_doubt(sents, range(len(sents)), sentences, doubt)
     else:
-        idx = pick(sents, _sumy_order(sents, method, title), sentences)
+        idx = pick_by_doubt(sents, _sumy_order(sents, method, title), sentences, doubt)
     return [sents[i] for i in idx]
 
 

@@ -96,3 +96,34 @@ def test_a_tie_between_languages_is_broken_the_same_way_in_every_run():
         for seed in (1, 2, 3, 4)
     }
     assert len(seen) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Don't 'quote' me: rock'n'roll, a''b, x' 'y -- 9/11 at 10:30pm.",
+        "It's the dogs' bowl ('twas) ''quoted'' O'Neill's",
+        "snake_case_name and a_b",
+        "café’s naïve résumé: it’s fine",
+        "",
+        "   ",
+        "ALL CAPS 123abc abc123 3.14",
+    ],
+)
+def test_words_fast_path_is_the_pattern(text: str) -> None:
+    assert cues.words(text) == cues.WORD.findall(text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "expected"),
+    [
+        (cues.CREDIT, "  Source: Harbour Board", True),
+        (cues.CREDIT, "Sources said the harbour board would meet.", False),
+        (cues.SITE_VOICE, "Support our journalism today.", True),
+        (cues.SITE_VOICE, "Four hours later this town was dry.", False),
+        (cues.SITE_VOICE, "Soutenez OUR SITE", True),
+    ],
+)
+def test_found_prefilters_never_hide_a_match(pattern, text: str, expected: bool) -> None:
+    assert cues.found(pattern, text) is expected
+    assert (pattern.search(text) is not None) is expected

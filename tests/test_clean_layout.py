@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from test_clean import DIRTY_BODY, DIRTY_TITLE
 
-from digest.clean import clean_paragraphs, clean_text
+from digest.clean import ASIDE, STANDFIRST_REASON, clean_paragraphs, clean_text
 
 ES_TITLE = "El puerto de Valdemora reabre tras tres meses de obras"
 ES_BODY = [
@@ -25,17 +25,20 @@ def _kept(text: str, title: str) -> list[str]:
     return out.split("\n\n") if out else []
 
 
-def test_standfirst_before_non_english_dateline_is_dropped() -> None:
+def test_standfirst_before_non_english_dateline_is_kept_out_of_the_brief() -> None:
     """A dateline in any language ("3 de marzo de 2024") marks the end of the standfirst: the
-    summary above it is repeated by the body, so a brief must not start with it."""
+    summary above it is repeated by the body, so a brief must not start with it. It is the
+    article's text all the same (dropped only for where it sits), so the text keeps it aside."""
     standfirst = (
         "Los barcos vuelven a Valdemora después de una reforma que ha durado más de lo previsto "
         "y que ha costado dos millones."
     )
     page = "\n\n".join([ES_TITLE, standfirst, "Texto: Marta Ruiz · 3 de marzo de 2024", *ES_BODY])
-    assert _kept(page, ES_TITLE) == ES_BODY
+    assert _kept(page, ES_TITLE) == [standfirst, *ES_BODY]
     reasons = dict(clean_paragraphs(page, title=ES_TITLE))
     assert reasons["Texto: Marta Ruiz · 3 de marzo de 2024"] == "byline/date"
+    assert reasons[standfirst] == f"{ASIDE} ({STANDFIRST_REASON})"
+    assert [text for text, reason in reasons.items() if reason is None] == ES_BODY
 
 
 def test_click_call_to_action_is_dropped_in_any_language() -> None:

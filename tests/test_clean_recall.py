@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.clean import ABOVE_BODY_REASON, clean_paragraphs
+from digest.clean import ABOVE_BODY_REASON, ASIDE, clean_paragraphs
 from digest.cli import main
 from digest.errors import ExtractionError
 from digest.extract import extract
@@ -161,11 +161,12 @@ def test_the_opening_line_of_a_transcript_is_kept_by_the_classifier() -> None:
 
 def test_a_deck_above_the_body_is_not_brought_back() -> None:
     # The seed's deck reads like article text to the classifier, but above the body an
-    # unpunctuated line would lead the brief: it stays out, with its own reason.
+    # unpunctuated line would lead the brief: it stays out of the brief, with its own reason
+    # (and in the text, kept aside: it was dropped only for where it sits).
     title, _, body = SEED.read_text(encoding="utf-8").partition("\n")  # as a .txt file is read
     deck = "Thousands of Kurdish residents flee as US tries to de-escalate crisis"
     reasons = dict(clean_paragraphs(body, title=title.strip()))
-    assert reasons[deck] == ABOVE_BODY_REASON
+    assert reasons[deck] == f"{ASIDE} ({ABOVE_BODY_REASON})"
 
 
 def test_long_paragraphs_trailing_off_in_an_ellipsis_are_kept() -> None:
@@ -180,3 +181,66 @@ def test_long_paragraphs_trailing_off_in_an_ellipsis_are_kept() -> None:
     paragraphs = [DIRTY_BODY[0], trailing[0], DIRTY_BODY[1], trailing[1], DIRTY_BODY[2]]
     rows = clean_paragraphs("\n\n".join(paragraphs), title=DIRTY_TITLE)
     assert [text for text, reason in rows if reason is None] == paragraphs
+
+
+def test_a_short_line_of_reporting_with_a_cue_word_is_kept() -> None:
+    # "comment", "share", "watch" are cue words of buttons ("3 Comments", "Share"), but one of
+    # them in a short sentence of reporting is no call to action.
+    lines = [
+        "The ferry company declined to comment.",
+        "A spokeswoman for the harbour board did not respond to a request for comment.",
+    ]
+    page = "\n\n".join([DIRTY_TITLE, DIRTY_BODY[0], lines[0], DIRTY_BODY[1], lines[1]])
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert [reasons[line] for line in lines] == [None, None]
+
+
+def test_courtesy_and_orders_in_speech_are_not_calls_to_action() -> None:
+    # "Thank you" and "Get your ..." open pitches ("Get the facts, in your inbox"), but a
+    # pitch asks for what pages ask: to subscribe, share, follow, watch.
+    turns = [
+        "So we went down to the harbour on Sunday to see the wall for ourselves.",
+        "Thank you very much.",
+        "And the wall, the whole stretch by the lifeboat station, it was just gone, and the water "
+        "was right up in the square where the market is, and nobody had said a word about it.",
+        "Get your feet off of there.",
+        "They can't leave it like that over the winter, with the storms still to come.",
+    ]
+    rows = clean_paragraphs("\n\n".join(turns), title="Talking about the sea wall")
+    assert all(reason is None for _, reason in rows)
+
+
+def test_a_pitch_next_to_a_call_to_action_is_still_dropped() -> None:
+    pitch = "Stay ahead of the storm. Get the facts behind every flood warning in your town."
+    page = "\n\n".join(
+        [DIRTY_TITLE, *DIRTY_BODY[:3], "Subscribe to Harbour Weekly", pitch, *DIRTY_BODY[3:]]
+    )
+    assert not kept_in(clean_paragraphs(page, title=DIRTY_TITLE), pitch)
+
+
+def kept_in(rows: list[tuple[str, str | None]], text: str) -> bool:
+    return any(t == text and (reason is None or reason.startswith(ASIDE)) for t, reason in rows)
+
+
+def test_a_date_line_inside_the_body_is_kept_aside() -> None:
+    # An embedded post's attribution or a timeline's date sits between paragraphs of the
+    # article: a dateline's cue, but the article's text (kept, though not for the brief).
+    line = "— Jane Roe (@janeroe) November 18, 2025"
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:4], line, *DIRTY_BODY[4:]])
+    assert dict(clean_paragraphs(page, title=DIRTY_TITLE))[line].startswith(ASIDE)
+
+
+def test_a_dateline_above_the_body_is_still_dropped() -> None:
+    line = "November 18, 2025 10:42 GMT"
+    page = "\n\n".join([DIRTY_TITLE, line, *DIRTY_BODY])
+    assert not kept_in(clean_paragraphs(page, title=DIRTY_TITLE), line)
+
+
+def test_a_heading_opening_with_by_is_no_byline() -> None:
+    # A travel guide's "By car" / "By ferry" and a textbook's "By the end of this section ..."
+    # open with "By", but a byline names someone.
+    heading = "By ferry"
+    page = "\n\n".join([DIRTY_TITLE, "By Jane Roe", *DIRTY_BODY[:3], heading, *DIRTY_BODY[3:]])
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert reasons[heading] is None  # kept, and not only aside as a date line would be
+    assert reasons["By Jane Roe"] == "byline/date"

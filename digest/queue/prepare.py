@@ -36,7 +36,7 @@ def extract_key(item: SourceItem) -> str:
 
 
 def summary_key(article: Article, *, method: str, sentences: int) -> str:
-    return _hash("summary", method, sentences, article.title, article.text)
+    return _hash("summary", method, sentences, article.title, article.text, article.aside)
 
 
 def prepare(

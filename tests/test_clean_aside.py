@@ -1,0 +1,71 @@
+"""Kept, not for the brief (issue 10): the cleaner keeps a paragraph it dropped only for where
+it sits when its classifier finds it article text, but a brief quotes only the paragraphs it is
+sure of. All text is invented for these tests."""
+
+from __future__ import annotations
+
+from test_clean_layout import ES_BODY, ES_TITLE
+
+from digest.cli import main
+from digest.extract import explain, extract
+from digest.models import SourceItem
+from digest.pipeline import summarise_one
+from digest.summarise import summarize
+
+STANDFIRST = (
+    "Los barcos vuelven a Valdemora después de una reforma que ha durado más de lo previsto y "
+    "que ha costado dos millones."
+)
+DATELINE = "Texto: Marta Ruiz · 3 de marzo de 2024"
+PAGE = "\n\n".join([STANDFIRST, DATELINE, *ES_BODY])
+
+
+def _item() -> SourceItem:
+    return SourceItem(
+        source="t",
+        uid="es",
+        name="puerto.txt",
+        body=PAGE,
+        content_type="text/plain",
+        title=ES_TITLE,
+    )
+
+
+def test_a_standfirst_stays_in_the_text_but_out_of_the_brief() -> None:
+    article = extract(_item())
+    assert article.text.split("\n\n") == [STANDFIRST, *ES_BODY]
+    assert article.aside == ((0,),)
+    # `lead` would take the first sentence of the text: the standfirst is passed over
+    assert summarise_one(article, method="lead", sentences=1) == (ES_BODY[0],)
+    assert summarise_one(article, method="default", sentences=2) == tuple(ES_BODY[:2])
+
+
+def test_paragraphs_kept_aside_are_quoted_only_when_nothing_else_is_left() -> None:
+    text = "\n\n".join([STANDFIRST, ES_BODY[0]])
+    assert summarize(text, sentences=2, method="lead", aside=((0,),)) == [ES_BODY[0]]
+    assert summarize(text, sentences=2, method="lexrank", aside=((0,),)) == [ES_BODY[0]]
+    # a text whose every paragraph is kept aside is still briefed
+    assert summarize(STANDFIRST, sentences=2, aside=((0,),)) == [STANDFIRST]
+
+
+def test_a_brief_falls_back_to_the_likeliest_tier_first() -> None:
+    # No paragraph is sure: the first tier (the classifier's "more likely article than not")
+    # is quoted before the second (a credit line it scores as page text), though later.
+    credit = "Fotos: Marta Ruiz para El Diario de Valdemora, todos los derechos reservados."
+    text = "\n\n".join([credit, ES_BODY[0]])
+    assert summarize(text, sentences=1, method="lead", aside=((1,), (0,))) == [ES_BODY[0]]
+    assert summarize(text, sentences=1, aside=((1,), (0,))) == [ES_BODY[0]]
+    assert summarize(text, sentences=1, method="lead", aside=((0, 1),)) == [credit]
+
+
+def test_explain_marks_what_is_kept_but_not_for_the_brief(tmp_path, capsys) -> None:
+    lines = explain(_item()).splitlines()
+    aside = [line for line in lines if line.startswith("~ ")]
+    assert len(aside) == 1
+    assert aside[0].startswith("~ kept, not for the brief (standfirst (before byline)) (score ")
+    assert STANDFIRST[:60] in aside[0]
+    assert lines[-1] == "4 of 5 paragraphs kept, 1 of them not for the brief"
+    path = tmp_path / "puerto.txt"
+    path.write_text(f"{ES_TITLE}\n\n{PAGE}", encoding="utf-8")
+    assert main(["summarize", str(path), "-n", "1", "-c", str(tmp_path / "none.yaml")]) == 0
+    assert capsys.readouterr().out == f"{ES_TITLE}\n\n{ES_BODY[0]}\n"

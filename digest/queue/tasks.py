@@ -284,8 +284,11 @@ def _send(context: JobContext, digest_id: int, recipients: list[str]) -> None:
         # The rows, read now: those sent or failed by an earlier try of this job are left alone,
         # and those of readers who left or paused since are cancelled, not sent.
         due = outbox.to_active(state.due_among(digest_id, recipients).values())
-        for delivery in due:
-            limiter(config).wait()
+        turns = 0
+        for i, delivery in enumerate(due):
+            if not turns:
+                turns = limiter(config).wait(len(due) - i)
+            turns -= 1
             if outbox.deliver(delivery) == "pending":
                 pending.append(delivery.recipient)
     if pending:

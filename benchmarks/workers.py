@@ -2,7 +2,8 @@
 
     DIGEST_DATA_DIR=/work/shared/data python benchmarks/workers.py \
         --postgres postgresql://USER:PASSWORD@127.0.0.1/postgres \
-        [--feeds 2000] [--items 5] [--readers 20000] [--workers 1 2 4] [--crash-every 3]
+        [--feeds 2000] [--items 5] [--readers 20000] [--workers 1 2 4] [--crash-every 3] \
+        [--no-crash | --crash-only]
 
 A loopback HTTP server serves `--feeds` RSS feeds of `--items` new stories each (distinct real
 text from ../shared/data, as benchmarks/end_to_end.py makes them: full stories, so no page is

@@ -2,7 +2,8 @@
 
     DIGEST_DATA_DIR=/work/shared/data python benchmarks/workers.py \
         --postgres postgresql://USER:PASSWORD@127.0.0.1/postgres \
-        [--feeds 2000] [--items 5] [--readers 20000] [--workers 1 2 4] [--crash-every 3]
+        [--feeds 2000] [--items 5] [--readers 20000] [--workers 1 2 4] [--crash-every 3] \
+        [--no-crash | --crash-only]
 
 A loopback HTTP server serves `--feeds` RSS feeds of `--items` new stories each (distinct real
 text from ../shared/data, as benchmarks/end_to_end.py makes them: full stories, so no page is
@@ -289,6 +290,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--crash-every", type=float, default=3.0)
     parser.add_argument("--no-crash", action="store_true")
+    parser.add_argument("--crash-only", action="store_true", help="the crash loop alone")
     args = parser.parse_args()
     if not DATA.is_dir():
         emit(f"skipped: evaluation data not found in {DATA} (set DIGEST_DATA_DIR)")
@@ -301,20 +303,26 @@ def main() -> None:
     stories = (base + mixed_stories(base, max(0, need - len(base))))[:need]
     emit(f"{args.feeds} feeds x {args.items} items = {need} stories, {args.readers} readers;"
          f" {os.cpu_count()} CPUs")  # fmt: skip
-    emit("| workers | fetch s | prepare s | assemble s | mail s | total s | speed-up |")
-    emit("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    # The machine may be shared: the 1-minute load average before and after each cycle.
+    emit("| workers | fetch s | prepare s | assemble s | mail s | mail ms/message | total s"
+         " | speed-up | load before/after |")  # fmt: skip
+    emit("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     first = None
-    for count in args.workers:
+    for count in [] if args.crash_only else args.workers:
+        load = os.getloadavg()[0]
         with tempfile.TemporaryDirectory(prefix="digest-workers-") as tmp:
             r = cycle(Path(tmp), args.postgres, stories, args, count, crash=False)
         m = r["marks"]
         first = first or m["mail"]
+        mail = m["mail"] - m["assemble"]
         emit(f"| {count} | {m['fetch']:.1f} | {m['prepare'] - m['fetch']:.1f}"
-             f" | {m['assemble'] - m['prepare']:.1f} | {m['mail'] - m['assemble']:.1f}"
-             f" | {m['mail']:.1f} | {first / m['mail']:.2f}x |")  # fmt: skip
+             f" | {m['assemble'] - m['prepare']:.1f} | {mail:.1f}"
+             f" | {1000 * mail / args.readers:.1f} | {m['mail']:.1f} | {first / m['mail']:.2f}x"
+             f" | {load:.1f}/{os.getloadavg()[0]:.1f} |")  # fmt: skip
     if args.no_crash:
         return
     count = max(args.workers)
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="digest-crash-") as tmp:
         r = cycle(Path(tmp), args.postgres, stories, args, count, crash=True)
     emit(
@@ -324,6 +332,7 @@ def main() -> None:
         f" (same Message-ID: {r['same_message_id']}), {r['digests']} digest(s),"
         f" {r['articles_recorded']}/{r['articles_expected']} items recorded,"
         f" {r['in_two_digests']} in two digests: {'PASS' if r['ok'] else 'FAIL'}"
+        f" (load {load:.1f}/{os.getloadavg()[0]:.1f})"
     )
 
 

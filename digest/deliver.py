@@ -43,10 +43,13 @@ from digest import subscribers as subs
 from digest.config import Config
 from digest.mail import (
     EmailCopy,
+    Prebuilt,
     build_message,
     build_report,
     make_list_id,
     make_message_id,
+    prebuild,
+    reader_headers,
     render_email,
 )
 from digest.models import Digest, Skipped
@@ -149,6 +152,8 @@ class Outbox:
         self._conn: smtplib.SMTP | None = None
         self._down: SmtpError | None = None  # set when the session failed: skip further passes
         self._copies: dict[tuple[int, str], EmailCopy] = {}
+        # By (digest, choice, subject): the MIME body every reader of that copy gets.
+        self._prebuilt: dict[tuple[int, str, str], Prebuilt | None] = {}
         # With the web front, each message carries the reader's own signed links (the secret
         # is read now: a missing one stops the run before anything is sent).
         self.tokens = None
@@ -157,6 +162,7 @@ class Outbox:
 
             self.tokens = Tokens(secret(config))
         self.failures: list[str] = []  # this run's failed deliveries, for the admin report
+        self._tries = 0  # tries of the message being sent not yet stored (_send_and_record)
 
     def __enter__(self) -> Outbox:
         return self
@@ -232,6 +238,45 @@ class Outbox:
                     if exc.reconnect:
                         self._drop()
                     raise
+
+    def reader_message(self, d: Delivery) -> bytes:
+        """d's message: the copy's body, encoded once per copy (mail.Prebuilt), with the
+        reader's own headers and links. The same bytes as `message` would build, but for the
+        Date; built whole when the body cannot be shared (mail.prebuild says when)."""
+        email = self.config.email
+        copy = self.copy(d.digest_id, d.choice)
+        key = (d.digest_id, d.choice, d.subject)
+        if key not in self._prebuilt:
+            fields: tuple[str, ...] = ()
+            if self.tokens is not None:
+                from digest.web.tokens import PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
+
+                fields = (PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER)
+            self._prebuilt[key] = prebuild(
+                copy, subject=d.subject, sender=email.from_ or "",
+                list_id=make_list_id(self.config.title, email.from_ or ""), fields=fields,
+            )  # fmt: skip
+        prebuilt = self._prebuilt[key]
+        if prebuilt is None:
+            return self.message(d, copy, message_id=d.message_id)
+        fills, one_click = {}, None
+        if self.tokens is not None:
+            from digest.web.tokens import (
+                PREFERENCES_PLACEHOLDER,
+                UNSUBSCRIBE_PLACEHOLDER,
+                reader_links,
+            )
+
+            links = reader_links(self.config, self.tokens, d.recipient)
+            fills = {PREFERENCES_PLACEHOLDER: links.preferences,
+                     UNSUBSCRIBE_PLACEHOLDER: links.unsubscribe}  # fmt: skip
+            one_click = links.unsubscribe
+        headers = reader_headers(
+            to=d.recipient, to_name=d.name, message_id=d.message_id,
+            date=datetime.now(self.config.tz), unsubscribe_url=email.unsubscribe_url,
+            one_click=one_click,
+        )  # fmt: skip
+        return prebuilt.message(headers, fills)
 
     def message(self, delivery: Delivery, copy: EmailCopy, *, message_id: str) -> bytes:
         email = self.config.email
@@ -309,7 +354,7 @@ class Outbox:
                 d.recipient,
             )
         try:
-            data = self.message(d, self.copy(d.digest_id, d.choice), message_id=d.message_id)
+            data = self.reader_message(d)
         except UNSENDABLE as exc:
             return self._unsendable(d, f"cannot build the message: {exc}")
         # Sending and recording one message is a step `digest serve` lets finish on SIGTERM.
@@ -322,17 +367,21 @@ class Outbox:
         return "failed"
 
     def _send_and_record(self, d: Delivery, data: bytes) -> str:
-        try:
-            self.send(
-                data,
-                recipient=d.recipient,
-                before_data=lambda: self.state.delivery_sending(
-                    d.digest_id, d.recipient, when=self._now()
-                ),
-                on_try=lambda: self.state.delivery_attempt(
-                    d.digest_id, d.recipient, when=self._now()
-                ),
+        # Tries are counted here and stored with the next change of the row ('sending', or
+        # the outcome), not in a commit of their own: a try that dies before DATA goes uncounted.
+        self._tries = 0
+
+        def on_try() -> None:
+            self._tries += 1
+
+        def before_data() -> None:
+            self.state.delivery_sending(
+                d.digest_id, d.recipient, when=self._now(), tries=self._tries
             )
+            self._tries = 0
+
+        try:
+            self.send(data, recipient=d.recipient, before_data=before_data, on_try=on_try)
         except UNSENDABLE as exc:
             # smtplib refused a command before sending it (e.g. a CR/LF in a stored address).
             # The connection may be mid-transaction: start the next message on a fresh one.
@@ -409,7 +458,10 @@ class Outbox:
         return self._copies[digest_id, choice]
 
     def _record(self, d: Delivery, status: str, error: str | None) -> None:
-        self.state.delivery_outcome(d.digest_id, d.recipient, status, error, when=self._now())
+        tries, self._tries = self._tries, 0
+        self.state.delivery_outcome(
+            d.digest_id, d.recipient, status, error, when=self._now(), tries=tries
+        )
 
     def _now(self) -> str:
         return datetime.now(self.config.tz).isoformat(timespec="seconds")

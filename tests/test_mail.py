@@ -14,6 +14,8 @@ from digest.mail import (
     limit_style,
     make_list_id,
     make_message_id,
+    prebuild,
+    reader_headers,
     render_email,
     sent_size,
 )
@@ -169,3 +171,73 @@ def test_the_cut_keeps_as_many_stories_as_fit(tmp_path):
         unsubscribe_url=config.email.unsubscribe_url,
     )
     assert sent_size(limit_style(one_more.html)) >= MAX_HTML_BYTES  # the next would not fit
+
+
+PREFS = "https://digest.invalid/preferences/READER"
+UNSUB = "https://digest.invalid/unsubscribe/READER"
+
+
+def both_ways(copy: EmailCopy, links: dict[str, str], to_name: str | None):
+    """A reader's message built whole and from the copy's prebuilt body, both parsed."""
+    sender, list_id = "Mörning Brief <brief@example.org>", '"Morning Brief" <mb.example.org>'
+    filled = EmailCopy(
+        *(t.replace(PREFS, links.get(PREFS, PREFS)).replace(UNSUB, links.get(UNSUB, UNSUB))
+          for t in (copy.html, copy.text)), copy.shown, copy.total,
+    )  # fmt: skip
+    whole = build_message(
+        filled, subject="Morning Brief für Dienstag", sender=sender, to="bob@example.org",
+        to_name=to_name, message_id="<m1@example.org>", list_id=list_id, date=NOW,
+        unsubscribe_url="https://example.org/unsubscribe",
+    ).as_bytes(policy=policy.SMTP)  # fmt: skip
+    prebuilt = prebuild(copy, subject="Morning Brief für Dienstag", sender=sender,
+                        list_id=list_id, fields=tuple(links))  # fmt: skip
+    assert prebuilt is not None
+    fast = prebuilt.message(
+        reader_headers(to="bob@example.org", to_name=to_name, message_id="<m1@example.org>",
+                       date=NOW, unsubscribe_url="https://example.org/unsubscribe"),
+        links,
+    )  # fmt: skip
+    return [message_from_bytes(m, policy=policy.default) for m in (whole, fast)], fast
+
+
+def test_a_prebuilt_body_gives_each_reader_the_message_built_whole(tmp_path):
+    """Every header and every decoded part equal, the reader's own links in them, however the
+    quoted-printable lines fall around a link (at some shifts one spans a soft line break)."""
+    config = make_config(tmp_path)
+    copy = render_email(make_digest(3), name="d", env=environment(), config=config)
+    links = {PREFS: "https://news.example.org/preferences/bob.Zm9v-YmFy_" + "q" * 70,
+             UNSUB: "https://news.example.org/unsubscribe/bob?x=1&y=" + "z" * 70}  # fmt: skip
+    split_seen = False
+    for shift in range(0, 80, 3):
+        html = copy.html.replace(
+            "</body>", f'<p>{"é" * shift}<a href="{PREFS}">Choose</a> <a href="{UNSUB}">Leave</a></p></body>'
+        )  # fmt: skip
+        text = f"{copy.text}\n{'x' * (shift % 20)}Choose: {PREFS}\nLeave: {UNSUB}\n"
+        template = EmailCopy(html, text, copy.shown, copy.total)
+        plain = build_message(template, subject="s", sender="a@example.org", to="b@example.org",
+                              to_name=None, message_id="<x@example.org>", list_id="<l.x>",
+                              date=NOW).as_bytes(policy=policy.SMTP)  # fmt: skip
+        html_bytes = plain[plain.index(b"Content-Type: text/html") :]
+        split_seen |= PREFS.encode() not in html_bytes or UNSUB.encode() not in html_bytes
+        (whole, fast), raw = both_ways(template, links, "Bøb Ünal")
+        for name in {*whole.keys(), *fast.keys()} - {"Content-Type"}:  # its boundary differs
+            assert str(whole[name]) == str(fast[name]), name
+        # Line ends as the parser gives them: CRLF from a 7bit part, LF from a base64 one.
+        assert [p.get_content().replace("\r\n", "\n") for p in whole.iter_parts()] == [
+            p.get_content().replace("\r\n", "\n") for p in fast.iter_parts()
+        ]
+        html_part = fast.get_body(("html",)).get_content()
+        assert links[PREFS] in html_part and links[UNSUB] in html_part
+        assert PREFS not in html_part and UNSUB not in fast.get_body(("plain",)).get_content()
+        assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    assert split_seen  # the case the soft line breaks are for was exercised
+
+
+def test_a_copy_whose_links_cannot_be_found_once_encoded_is_not_prebuilt():
+    """A non-Latin copy goes as base64, where a placeholder cannot be found: the caller then
+    builds each message whole (deliver.Outbox.reader_message)."""
+    copy = EmailCopy(f'<p>{"Привет мир " * 300}<a href="{UNSUB}">x</a></p>',
+                     "Привет мир\n" * 50 + UNSUB, 1, 1)  # fmt: skip
+    assert prebuild(copy, subject="s", sender="a@example.org", list_id="<l.x>",
+                    fields=(PREFS, UNSUB)) is None  # fmt: skip
+    assert prebuild(copy, subject="s", sender="a@example.org", list_id="<l.x>") is not None

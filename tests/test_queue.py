@@ -232,7 +232,9 @@ def test_mail_keeps_to_max_per_second_across_workers(tmp_path, postgres_url):
             tmp_path,
             postgres_url,
             email=email(smtp.port, max_per_second=2),
-            queue={**QUEUE, "mail_batch": 2},  # four send_mail jobs: both workers send
+            # Three send_mail jobs: both workers send, and a job holds more mails than the
+            # limit lets go at once (turns are taken a window's worth at a time).
+            queue={**QUEUE, "mail_batch": 3},
         )
         queue_slot(path)
         workers = [Worker(path, log=tmp_path / f"worker{i}.log") for i in range(2)]
@@ -306,3 +308,25 @@ def test_workers_mail_web_readers_their_own_choice(tmp_path, postgres_url, monke
     assert len(box[reader]) == 1
     culture = box[reader][0].get_body(("plain",)).get_content()
     assert "library" in culture.lower() and "harbour flood barrier" not in culture
+
+
+def test_a_worker_keeps_its_state_between_jobs_but_not_after_one_that_failed(tmp_path):
+    """Opening a State is two connections and a schema check: a worker's jobs share one, and
+    a job that fails leaves the next a fresh one (its connection may be what failed)."""
+    from digest.queue.tasks import _state, _states
+
+    config = load_config(write_config(tmp_path))
+    try:
+        with _state(config) as first:
+            pass
+        with _state(config) as second:
+            assert second is first
+        with pytest.raises(RuntimeError), _state(config):
+            raise RuntimeError("the job failed")
+        assert first.conn is None  # closed
+        with _state(config) as third:
+            assert third is not first and third.conn is not None
+    finally:
+        for state in _states.values():
+            state.close()
+        _states.clear()

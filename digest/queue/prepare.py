@@ -46,6 +46,7 @@ def prepare(
     made: dict[str, bytes] = {}
     keys = {extract_key(item): item for item in items}
     stored = known(list(keys))
+    articles: dict[str, Article] = {}  # by summary key: a story carried twice is one summary
     for key, item in keys.items():
         if key in stored:
             article, _sig = pickle.loads(stored[key])
@@ -53,11 +54,11 @@ def prepare(
             article, sig = extract_one(item)
             made[key] = pickle.dumps((article, sig))
         if isinstance(article, Article):
-            skey = summary_key(article, method=method, sentences=sentences)
-            if skey not in made and not known([skey]):
-                made[skey] = pickle.dumps(
-                    summarise_one(article, method=method, sentences=sentences)
-                )
+            articles.setdefault(summary_key(article, method=method, sentences=sentences), article)
+    summarised = known(list(articles))  # one look-up for the batch, not one per article
+    for skey, article in articles.items():
+        if skey not in summarised:
+            made[skey] = pickle.dumps(summarise_one(article, method=method, sentences=sentences))
     return made
 
 

@@ -28,24 +28,31 @@ class _Limit:
 
         self.relay = relay
         # Whole messages per window: 0.5/s is 1 per 2 s, 20/s is 20 per 1 s.
-        limit = max(1, round(per_second))
+        limit = self.limit = max(1, round(per_second))
         rate = Rate(limit, round(1000 * limit / per_second))
         pool = ConnectionPool(conninfo(config), min_size=1, max_size=2, open=True)
         table = "smtp_" + hashlib.sha256(relay.encode()).hexdigest()[:12]
         self.limiter = Limiter(PostgresBucket(pool, table, [rate]))
 
-    def wait(self) -> None:
-        if not self.limiter.try_acquire(self.relay, blocking=True, timeout=WAIT_AT_MOST):
+    def wait(self, messages: int = 1) -> int:
+        """Wait for turns to send up to `messages` (at most one window's worth); how many.
+
+        Taken together, in one locked round trip to the database (each is ~6 ms), not one
+        per message: the relay still gets no more than its limit in any window."""
+        weight = max(1, min(messages, self.limit))
+        if not self.limiter.try_acquire(self.relay, weight=weight, blocking=True,
+                                        timeout=WAIT_AT_MOST):  # fmt: skip
             raise DeliveryError(
                 f"email.smtp.max_per_second: no turn to send to {self.relay} within"
                 f" {WAIT_AT_MOST:.0f}s",
                 hint="raise the limit, or run fewer workers",
             )
+        return weight
 
 
 class _NoLimit:
-    def wait(self) -> None:
-        pass
+    def wait(self, messages: int = 1) -> int:
+        return max(1, messages)
 
 
 def limiter(config: Config) -> _Limit | _NoLimit:

@@ -119,22 +119,26 @@ class DeliveriesMixin:
             )
         return tuple(row[0])
 
-    def delivery_sending(self, digest_id: int, recipient: str, *, when: str) -> None:
-        self._update_delivery(digest_id, recipient, status="sending", updated_at=when)
+    def delivery_sending(
+        self, digest_id: int, recipient: str, *, when: str, tries: int = 0
+    ) -> None:
+        """'sending', and `tries` more tries (counted with it: one commit per message less)."""
+        self._update_delivery(digest_id, recipient, tries, status="sending", updated_at=when)
 
     def delivery_attempt(self, digest_id: int, recipient: str, *, when: str) -> None:
-        self._update_delivery(
-            digest_id, recipient, attempts=deliveries.c.attempts + 1, updated_at=when
-        )
+        self._update_delivery(digest_id, recipient, 1, updated_at=when)
 
     def delivery_outcome(
-        self, digest_id: int, recipient: str, status: str, error: str | None, *, when: str
-    ) -> None:
+        self, digest_id: int, recipient: str, status: str, error: str | None, *, when: str,
+        tries: int = 0,
+    ) -> None:  # fmt: skip
         self._update_delivery(
-            digest_id, recipient, status=status, last_error=error, updated_at=when
+            digest_id, recipient, tries, status=status, last_error=error, updated_at=when
         )
 
-    def _update_delivery(self, digest_id: int, recipient: str, **values) -> None:
+    def _update_delivery(self, digest_id: int, recipient: str, tries: int = 0, **values) -> None:
+        if tries:
+            values["attempts"] = deliveries.c.attempts + tries
         with self.transaction() as db:
             db.execute(
                 update(deliveries)

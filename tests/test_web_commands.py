@@ -15,7 +15,7 @@ import httpx
 import pytest
 from helpers import REPO, write_config
 from serve_helpers import HANG, Serve, kill_strays, wait_until
-from web_helpers import BASE, SECRET, SECRET_ENV, SECTIONS
+from web_helpers import BASE, SECRET, SECRET_ENV, web_config
 
 from digest.cli import main
 from digest.config import load_config
@@ -29,17 +29,8 @@ EMAIL = {"enabled": True, "from": "brief@example.org",
 
 
 def site_config(tmp_path: Path, **overrides) -> Path:
-    (tmp_path / "arts").mkdir(exist_ok=True)
-    raw = {
-        "sources": [
-            {"name": "Local", "type": "folder", "path": "articles"},
-            {"name": "Arts", "type": "folder", "path": "arts"},
-        ],
-        "sections": SECTIONS,
-        "email": EMAIL,
-        "web": WEB,
-    }
-    return write_config(tmp_path, **{**raw, **overrides})
+    """web_helpers' site, with a mail server that nothing here talks to."""
+    return web_config(tmp_path, smtp_port=1, **{"email": EMAIL, "web": WEB, **overrides})
 
 
 # --- config -----------------------------------------------------------------------------------

@@ -249,9 +249,9 @@ class Outbox:
         if key not in self._prebuilt:
             fields: tuple[str, ...] = ()
             if self.tokens is not None:
-                from digest.web.tokens import PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
+                from digest.web.tokens import PLACEHOLDERS
 
-                fields = (PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER)
+                fields = PLACEHOLDERS
             self._prebuilt[key] = prebuild(
                 copy, subject=d.subject, sender=email.from_ or "",
                 list_id=make_list_id(self.config.title, email.from_ or ""), fields=fields,
@@ -261,16 +261,10 @@ class Outbox:
             return self.message(d, copy, message_id=d.message_id)
         fills, one_click = {}, None
         if self.tokens is not None:
-            from digest.web.tokens import (
-                PREFERENCES_PLACEHOLDER,
-                UNSUBSCRIBE_PLACEHOLDER,
-                reader_links,
-            )
+            from digest.web.tokens import reader_links
 
             links = reader_links(self.config, self.tokens, d.recipient)
-            fills = {PREFERENCES_PLACEHOLDER: links.preferences,
-                     UNSUBSCRIBE_PLACEHOLDER: links.unsubscribe}  # fmt: skip
-            one_click = links.unsubscribe
+            fills, one_click = links.fills, links.unsubscribe
         headers = reader_headers(
             to=d.recipient, to_name=d.name, message_id=d.message_id,
             date=datetime.now(self.config.tz), unsubscribe_url=email.unsubscribe_url,
@@ -295,12 +289,9 @@ class Outbox:
             message_id=message_id,
             list_id=make_list_id(self.config.title, email.from_ or ""),
             date=datetime.now(self.config.tz),
-            unsubscribe_url=None if links else email.unsubscribe_url,
+            unsubscribe_url=email.unsubscribe_url,
+            one_click=links.unsubscribe if links else None,  # the reader's own signed URL
         )
-        if links is not None:
-            # RFC 8058: the provider POSTs "List-Unsubscribe=One-Click" to this signed URL.
-            msg["List-Unsubscribe"] = f"<{links.unsubscribe}>"
-            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         return msg.as_bytes(policy=policy.SMTP)
 
     def report_problems(

@@ -217,19 +217,18 @@ def build_message(
     list_id: str,
     date: datetime,
     unsubscribe_url: str | None = None,
+    one_click: str | None = None,
 ) -> EmailMessage:
-    """multipart/alternative: text first, HTML last (clients show the last part they can)."""
+    """multipart/alternative: text first, HTML last (clients show the last part they can).
+    The per-reader headers are reader_headers', so a prebuilt message gets the same ones."""
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = sender
-    msg["To"] = Address(display_name=to_name or "", addr_spec=to)
-    msg["Date"] = format_datetime(date)
-    msg["Message-ID"] = message_id
+    reader = reader_headers(to=to, to_name=to_name, message_id=message_id, date=date,
+                            unsubscribe_url=unsubscribe_url, one_click=one_click)  # fmt: skip
+    for name, value in reader.items():
+        msg[name] = value
     msg["List-Id"] = list_id
-    if unsubscribe_url:
-        # RFC 8058 one-click: the mailbox provider POSTs to this URL, so it must say who.
-        msg["List-Unsubscribe"] = f"<{unsubscribe_link(unsubscribe_url, to)}>"
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # Ask auto-responders (out-of-office) not to answer a digest.
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(copy.text, subtype="plain", charset="utf-8")

@@ -121,6 +121,7 @@ def secret(config: Config) -> str:
 # links in their place (reader_links). ".invalid" can never resolve (RFC 6761).
 PREFERENCES_PLACEHOLDER = "https://digest.invalid/preferences/READER"
 UNSUBSCRIBE_PLACEHOLDER = "https://digest.invalid/unsubscribe/READER"
+PLACEHOLDERS = (PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER)
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,18 @@ class ReaderLinks:
     preferences: str
     unsubscribe: str
 
+    @property
+    def fills(self) -> dict[str, str]:
+        """Each placeholder of a stored copy, and this reader's link that replaces it."""
+        return {
+            PREFERENCES_PLACEHOLDER: self.preferences,
+            UNSUBSCRIBE_PLACEHOLDER: self.unsubscribe,
+        }
+
     def fill(self, text: str) -> str:
-        return text.replace(PREFERENCES_PLACEHOLDER, self.preferences).replace(
-            UNSUBSCRIBE_PLACEHOLDER, self.unsubscribe
-        )
+        for placeholder, link in self.fills.items():
+            text = text.replace(placeholder, link)
+        return text
 
 
 def reader_links(config: Config, tokens: Tokens, email: str) -> ReaderLinks:

@@ -31,7 +31,6 @@ extract_readability/ is the held-out cross-set number.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -124,11 +123,12 @@ UNSURE_REASON = "not sure it is article text"
 # ... and one it scores under KEEP_AT (but not under DROP_AT) is quoted only as a last resort.
 DOUBT_REASON = "more likely page text than article"
 STANDFIRST_REASON = "standfirst (before byline)"
-# Drops that stand whatever the classifier says: no text, the title, a repeat of kept text.
-FINAL = ("no words", "title", "repeat", "too long for one paragraph")
-# Drops for where a paragraph sits, not what it says: kept aside at KEEP_AT. One the rules
-# dropped for what it says (a cue word family) needs RESTORE_AT.
-BY_POSITION = (*RESTORABLE, ABOVE_BODY_REASON, STANDFIRST_REASON)
+# Drops for where a paragraph sits, not what it says: kept aside at KEEP_AT (by reason family,
+# as _family gives it). Every other drop stands whatever the classifier says: what a paragraph
+# says (a cue word family), no words, the title, a repeat of kept text.
+BY_POSITION = frozenset(
+    reason.partition(" (")[0] for reason in (*RESTORABLE, ABOVE_BODY_REASON, STANDFIRST_REASON)
+)
 # Drops for a short cue that an article's own lines share (_set_aside_items_in_body).
 IN_BODY_ITEMS = ("byline/date", "menu bullet")
 FRAGMENT_START = frozenset(".,;:!?")
@@ -281,7 +281,7 @@ def _set_aside(paras: list[_Para]) -> None:
             continue
         if p.reason is None and p.score < BRIEF_AT:
             p.aside = UNSURE_REASON if p.score >= KEEP_AT else DOUBT_REASON
-        elif p.reason is not None and p.score >= _keep_at(p.reason):
+        elif p.reason is not None and p.score >= KEEP_AT and _family(p.reason) in BY_POSITION:
             p.aside, p.reason = p.reason, None
 
 
@@ -313,14 +313,6 @@ def _fragment(p: _Para) -> bool:
 def _in_body(before: _Para, after: _Para) -> bool:
     sure = all(p.reason is None and p.aside is None for p in (before, after))
     return sure and "good" in (before.kind, after.kind)
-
-
-def _keep_at(reason: str) -> float:
-    """How sure the classifier must be to keep a paragraph the rules dropped for `reason`."""
-    family = _family(reason)
-    if family in FINAL:
-        return math.inf
-    return KEEP_AT if family in map(_family, BY_POSITION) else math.inf
 
 
 def prepare(text: str) -> list[_Para]:

@@ -162,7 +162,6 @@ class Outbox:
 
             self.tokens = Tokens(secret(config))
         self.failures: list[str] = []  # this run's failed deliveries, for the admin report
-        self._tries = 0  # tries of the message being sent not yet stored (_send_and_record)
 
     def __enter__(self) -> Outbox:
         return self
@@ -352,24 +351,24 @@ class Outbox:
         with critical():
             return self._send_and_record(d, data)
 
-    def _unsendable(self, d: Delivery, reason: str) -> str:
-        self._record(d, "failed", reason)
+    def _unsendable(self, d: Delivery, reason: str, *, tries: int = 0) -> str:
+        self._record(d, "failed", reason, tries=tries)
         logger.error("Email %s to %s failed: %s", d.digest_name, d.recipient, reason)
         return "failed"
 
     def _send_and_record(self, d: Delivery, data: bytes) -> str:
         # Tries are counted here and stored with the next change of the row ('sending', or
         # the outcome), not in a commit of their own: a try that dies before DATA goes uncounted.
-        self._tries = 0
+        tries = 0
 
         def on_try() -> None:
-            self._tries += 1
+            nonlocal tries
+            tries += 1
 
         def before_data() -> None:
-            self.state.delivery_sending(
-                d.digest_id, d.recipient, when=self._now(), tries=self._tries
-            )
-            self._tries = 0
+            nonlocal tries
+            self.state.delivery_sending(d.digest_id, d.recipient, when=self._now(), tries=tries)
+            tries = 0
 
         try:
             self.send(data, recipient=d.recipient, before_data=before_data, on_try=on_try)
@@ -377,15 +376,15 @@ class Outbox:
             # smtplib refused a command before sending it (e.g. a CR/LF in a stored address).
             # The connection may be mid-transaction: start the next message on a fresh one.
             self._drop()
-            return self._unsendable(d, f"cannot send the message: {exc}")
+            return self._unsendable(d, f"cannot send the message: {exc}", tries=tries)
         except SmtpError as exc:
             if exc.session:
                 # Nobody's fault but the server's or the config's: everyone waits, no one fails.
                 self._down = exc
-                self._record(d, "pending", str(exc))
+                self._record(d, "pending", str(exc), tries=tries)
                 return "pending"
             status = "pending" if exc.transient else "failed"
-            self._record(d, status, str(exc))
+            self._record(d, status, str(exc), tries=tries)
             self.failures.append(f"{d.digest_name} to {d.recipient} {status}: {exc}")
             logger.error(
                 "Email to %s %s: %s",
@@ -394,7 +393,7 @@ class Outbox:
                 exc,
             )
             return status
-        self._record(d, "sent", None)
+        self._record(d, "sent", None, tries=tries)
         logger.debug("Sent %s to %s", d.digest_name, d.recipient)
         return "sent"
 
@@ -448,8 +447,7 @@ class Outbox:
             self._copies[digest_id, choice] = EmailCopy(*stored)
         return self._copies[digest_id, choice]
 
-    def _record(self, d: Delivery, status: str, error: str | None) -> None:
-        tries, self._tries = self._tries, 0
+    def _record(self, d: Delivery, status: str, error: str | None, *, tries: int = 0) -> None:
         self.state.delivery_outcome(
             d.digest_id, d.recipient, status, error, when=self._now(), tries=tries
         )

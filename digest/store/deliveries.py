@@ -125,9 +125,6 @@ class DeliveriesMixin:
         """'sending', and `tries` more tries (counted with it: one commit per message less)."""
         self._update_delivery(digest_id, recipient, tries, status="sending", updated_at=when)
 
-    def delivery_attempt(self, digest_id: int, recipient: str, *, when: str) -> None:
-        self._update_delivery(digest_id, recipient, 1, updated_at=when)
-
     def delivery_outcome(
         self, digest_id: int, recipient: str, status: str, error: str | None, *, when: str,
         tries: int = 0,

@@ -327,9 +327,7 @@ _HINTS = {
     ),
     # Every date form has four digits in a row (a year) or digits around "." "/" ":".
     DATE: re.compile(r"\d(?:\d\d\d|[./:]\d)"),
-    AGENCY_TAIL: re.compile(
-        r"AP|AFP|PA|Reuters|Getty|Bloomberg|Shutterstock|iStock|Alamy|Xinhua|Sipa|NurPhoto|Zuma|Wire"
-    ),
+    # (AGENCY_TAIL has none: its case-sensitive literals in _LITERALS are exactly its hint.)
     PROMO_CODE: re.compile(r"code", re.IGNORECASE),
     # "mail" alone would let every "Daily Mail" through: the words as the pattern has them.
     CONTACT_CTA: re.compile(

@@ -95,6 +95,12 @@ MMR = 0.3
 # product ~0.25 ms to set up), about 60 sentences of news. (Measured with scipy.sparse, which the
 # numpy product below replaced at the same speed; benchmarks/summary_speed.py, table 3.)
 _DENSE_MAX_WORK = 500_000
+# The sparse product lays out this many pairs of entries at most at a time (a term in more
+# sentences than its square root is one batch of its own): about 80 bytes of index arrays a
+# pair, so some 8 MB, where laying out a 17,000-word article's pairs at once took 90 MB.
+_PAIRS_PER_BATCH = 100_000
+# Long articles' n x n divisions go this many rows at a time, not through a second n x n array.
+_ROWS_PER_BLOCK = 256
 
 _WORD = re.compile(r"[^\W_]+")
 _FIGURE = re.compile(r"\d[\d,.:]*")
@@ -191,20 +197,44 @@ def _sparse_gram(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int) -
 
     Every term contributes vals[a] * vals[b] to g[rows[a], rows[b]] for each pair (a, b) of its
     entries: the pairs are laid out group by group (entries sorted by term) with np.repeat, and
-    summed into g with one np.bincount.
+    summed into g with np.bincount, a batch of terms at a time (`_PAIRS_PER_BATCH`).
     """
     order = np.argsort(cols, kind="stable")
     rows, cols, vals = rows[order], cols[order], vals[order]
     starts = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]])
     sizes = np.diff(np.r_[starts, len(cols)])
+    ends = np.cumsum(sizes * sizes)  # pairs laid out up to the end of each term
+    g = np.zeros(n * n)
+    lo = 0
+    while lo < len(starts):
+        done = ends[lo - 1] if lo else 0
+        hi = max(lo + 1, int(np.searchsorted(ends, done + _PAIRS_PER_BATCH, side="right")))
+        a = starts[lo]
+        b = starts[hi] if hi < len(starts) else len(cols)
+        _add_pair_sums(g, rows[a:b], vals[a:b], starts[lo:hi] - a, sizes[lo:hi], n)
+        lo = hi
+    return g.reshape(n, n)
+
+
+def _add_pair_sums(
+    g: np.ndarray, rows: np.ndarray, vals: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n: int
+) -> None:
+    """Add vals[a] * vals[b] over the pairs of entries of each term into the flat n x n `g`."""
     # Entry a pairs with every entry of its term's group: repeat a once per group member.
     per_entry = np.repeat(sizes, sizes)
     first = np.repeat(starts, sizes)
-    left = np.repeat(np.arange(len(cols)), per_entry)
+    left = np.repeat(np.arange(len(rows)), per_entry)
     offset = np.arange(len(left)) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry)
     right = np.repeat(first, per_entry) + offset
     flat = rows[left] * n + rows[right]
-    return np.bincount(flat, weights=vals[left] * vals[right], minlength=n * n).reshape(n, n)
+    weights = vals[left] * vals[right]
+    if len(flat) * 8 < n * n:
+        # Far fewer pairs than cells (a long article): summed per distinct cell, as a bincount
+        # over every cell would be another n x n array (30 MB at 2,000 sentences).
+        cells, which = np.unique(flat, return_inverse=True)
+        g[cells] += np.bincount(which, weights=weights)
+    else:
+        g += np.bincount(flat, weights=weights, minlength=n * n)
 
 
 def score(
@@ -228,9 +258,16 @@ def score(
     shared = df >= 2
 
     # Reduction-style centrality: shared term counts damped by log sentence lengths.
+    # In place, and the n x n products one at a time: a long article (2,000 sentences) has
+    # 30 MB matrices, and temporaries of each took a worker's memory past 100 MB.
     loglen = np.log(np.maximum(np.bincount(rows, weights=tf, minlength=n), 1.0))
-    den = loglen[:, None] + loglen[None, :]
-    cen = (_gram(rows, cols, tf, n, shared) / np.where(den > 0, den, 1.0)).sum(1)
+    overlap = _gram(rows, cols, tf, n, shared)
+    for lo in range(0, n, _ROWS_PER_BLOCK):
+        den = loglen[lo : lo + _ROWS_PER_BLOCK, None] + loglen[None, :]
+        den[den <= 0] = 1.0
+        overlap[lo : lo + _ROWS_PER_BLOCK] /= den
+    cen = overlap.sum(1)
+    del overlap
     if cen.max() > 0:
         cen /= cen.max()
 

@@ -10,7 +10,8 @@ Spearman correlation of that per-article gain with properties of the article. A 
 separates the two sets (they differ in length, k and paragraphs) would just recognise the dataset;
 what would justify a per-article switch is a sizeable correlation inside both.
 
-Data: <repo>/../shared/data, or $DIGEST_DATA_DIR. Exits 0 with a message when it is absent.
+Data: <repo>/../shared/data, or $DIGEST_DATA_DIR. Exits 0 with a message when it is absent, or
+when scipy (for its Spearman correlation; not one of digest's dependencies) is not installed.
 """
 
 # ruff: noqa: T201  (a benchmark script: printing its table is its job)
@@ -25,7 +26,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import spearmanr
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -63,7 +63,13 @@ def features(article: str, k: int) -> dict[str, float]:
 
 def _rho(values: list[float], gain: np.ndarray) -> float:
     """Spearman's rho; nan when the property is the same for every article (cnndm: paragraphs)."""
-    return float("nan") if np.ptp(values) == 0 else float(spearmanr(values, gain).statistic)
+    return float("nan") if np.ptp(values) == 0 else float(spearman(values, gain))
+
+
+def spearman(values, gain) -> float:
+    from scipy.stats import spearmanr
+
+    return spearmanr(values, gain).statistic
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,6 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     summ = data_dir() / "summ"
     if not all((summ / f"{name}.jsonl").exists() for name, _ in SETS):
         print(f"skipped: evaluation data not found under {summ} (set DIGEST_DATA_DIR)")
+        return 0
+    try:
+        import scipy.stats  # noqa: F401
+    except ImportError:
+        print("skipped: needs scipy for the correlations (pip install scipy)")
         return 0
     from rouge_score import rouge_scorer
 

@@ -1,7 +1,7 @@
 """Near-duplicate stories (syndicated copies, one wire story in several papers) -> one brief.
 
-Similarity is the Jaccard similarity of word 3-shingles, estimated with datasketch's MinHash and
-found with its LSH index (so the cost stays linear in the number of articles). Copies of one
+Similarity is the Jaccard similarity of word 3-shingles, estimated with rensa's MinHash (R-MinHash)
+and found by LSH banding (so the cost stays linear in the number of articles). Copies of one
 story share most of their 3-word runs even after a subeditor's changes to the first and last
 paragraphs; two different stories share almost none, so the threshold is not delicate.
 
@@ -15,30 +15,44 @@ from __future__ import annotations
 
 import logging
 import re
+import struct
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from digest.models import Article, Repeat, Sent
 
 if TYPE_CHECKING:
-    from datasketch import LeanMinHash, MinHash
+    import numpy as np
+
+    # A text's MinHash: NUM_PERM unsigned 32-bit values. Two texts' similarity is the share of
+    # positions where their values agree (`similarity`).
+    Signature = np.ndarray
 
 logger = logging.getLogger(__name__)
 
 THRESHOLD = 0.5  # estimated Jaccard similarity of 3-shingles above which two texts are one story
 NUM_PERM = 128  # MinHash permutations: about +-0.04 error on the estimate, ample for 0.5
 SEED = 1  # fixed: signatures stored in the state must stay comparable across runs
+# LSH banding: two signatures are compared only if they agree on all ROWS values of one of BANDS
+# bands. A pair at similarity s is a candidate with probability 1 - (1 - s**ROWS)**BANDS: 0.06
+# at 0.3, 0.55 at the threshold, 0.87 at 0.6, 0.99 at 0.7. These are the bands datasketch's
+# MinHashLSH chose for THRESHOLD and NUM_PERM (its search weighs missed and needless pairs
+# alike), kept when rensa replaced it so that folding finds the copies it found.
+BANDS, ROWS = 25, 5
 # How long a sent story keeps a later copy out. Wire copies and syndicated reprints come within a
 # day or two, late feeds and weekly round-ups within the week; a week also covers a weekly digest
 # schedule. Past it, the same text is more likely a new reason to read it than a repeat, and the
 # state keeps only about a week of signatures (a daily digest of 50 stories: 350 rows, 525 bytes
 # each).
 REPEAT_WINDOW = timedelta(days=7)
-_BYTE_ORDER = "<"  # stored signatures read the same on any machine
 _WORD = re.compile(r"\w+")
+# A stored signature: a tag, rensa's algorithm version, NUM_PERM and SEED, then the values, all
+# little-endian so they read the same on any machine. A signature stored under another version,
+# NUM_PERM or SEED (or by datasketch, before rensa) cannot be compared: `from_bytes` gives None.
+_HEADER = struct.Struct("<4sHHI")
+_TAG = b"RMH1"
 
 
 def shingles(text: str, size: int = 3) -> set[str]:
@@ -48,46 +62,44 @@ def shingles(text: str, size: int = 3) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
-def signature(text: str) -> LeanMinHash | None:
+def signature(text: str) -> Signature | None:
     """The MinHash of a text's 3-shingles, or None for a text without words."""
-    # Imported here, not at the top: datasketch takes half a second to import (scipy), which
-    # commands that never compare texts (check-config, status) should not pay.
-    from datasketch import LeanMinHash, MinHash
+    import numpy as np
+    from rensa import RMinHash
 
     grams = shingles(text)
     if not grams:
         return None
-    # The permutations depend only on NUM_PERM and SEED: drawn once per process, not once per
-    # article (drawing them was a fifth of the cost of a signature).
-    first = _first_minhash()
-    digest = MinHash(
-        num_perm=NUM_PERM, seed=SEED, permutations=first.permutations, scheme=first.scheme
-    )
-    digest.update_batch([g.encode("utf-8") for g in grams])
-    return LeanMinHash(digest)
+    minhash = RMinHash(num_perm=NUM_PERM, seed=SEED)
+    minhash.update(list(grams))
+    return np.array(minhash.digest(), dtype=np.uint32)
 
 
-@lru_cache(maxsize=1)
-def _first_minhash() -> MinHash:
-    from datasketch import MinHash
-
-    return MinHash(num_perm=NUM_PERM, seed=SEED)
+def similarity(a: Signature, b: Signature) -> float:
+    """The estimated Jaccard similarity of the two texts' shingles."""
+    return float((a == b).mean())
 
 
-def to_bytes(sig: LeanMinHash) -> bytes:
-    """datasketch's own portable layout (seed, size, scheme, values): no pickle in the state."""
-    buf = bytearray(sig.bytesize(byteorder=_BYTE_ORDER))
-    sig.serialize(buf, byteorder=_BYTE_ORDER)
-    return bytes(buf)
+def to_bytes(sig: Signature) -> bytes:
+    from rensa import RMinHash
+
+    header = _HEADER.pack(_TAG, RMinHash.ALGORITHM_VERSION, len(sig), SEED)
+    return header + sig.astype("<u4").tobytes()
 
 
-def from_bytes(blob: bytes) -> LeanMinHash:
-    from datasketch import LeanMinHash
+def from_bytes(blob: bytes) -> Signature | None:
+    """The stored signature, or None when it cannot be compared with those made now."""
+    import numpy as np
+    from rensa import RMinHash
 
-    return LeanMinHash.deserialize(blob, byteorder=_BYTE_ORDER)
+    if len(blob) != _HEADER.size + 4 * NUM_PERM:
+        return None
+    if _HEADER.unpack_from(blob) != (_TAG, RMinHash.ALGORITHM_VERSION, NUM_PERM, SEED):
+        return None
+    return np.frombuffer(blob, dtype="<u4", offset=_HEADER.size).astype(np.uint32)
 
 
-def signatures(articles: Sequence[Article]) -> dict[str, LeanMinHash]:
+def signatures(articles: Sequence[Article]) -> dict[str, Signature]:
     """Each article's signature by uid (a text without words has none). Made once per run:
     the same signature folds copies, finds repeats and is stored for later runs."""
     out = {}
@@ -107,7 +119,7 @@ class Folded:
     folded: list[Article]  # copies: seen, not shown (the caller records them)
 
 
-def merge_duplicates(articles: Sequence[Article], sigs: Mapping[str, LeanMinHash]) -> Folded:
+def merge_duplicates(articles: Sequence[Article], sigs: Mapping[str, Signature]) -> Folded:
     """Keep the first article of each group of near-duplicates, in the given (config) order,
     with the other copies' sources in `also_in`. `sigs` are the articles' signatures
     (`signatures`). Done before summarising, so only stories that will be shown are summarised."""
@@ -152,73 +164,76 @@ def merge_duplicates(articles: Sequence[Article], sigs: Mapping[str, LeanMinHash
     return result
 
 
-def similar_pairs(hashes: Sequence[LeanMinHash]) -> Iterator[tuple[int, int]]:
-    """Index pairs (i, j) of the signatures whose estimated similarity is THRESHOLD or more.
-
-    The candidates are datasketch's MinHashLSH candidates (signatures that agree on all the
-    rows of one of its bands, with its number of bands for THRESHOLD and NUM_PERM), found by
-    grouping each band's values with numpy rather than in its index, which keeps a set per
-    band value: 7 KB an article, 74 MB for 10,000 stories, to answer one all-pairs question.
-    As there, the estimate itself decides; a pair found in several bands may come out again.
-    """
+def similar_pairs(hashes: Sequence[Signature]) -> Iterator[tuple[int, int]]:
+    """Index pairs (i, j), i < j, of the signatures whose estimated similarity is THRESHOLD or
+    more, among the candidates of the LSH banding (`_candidates`). A pair found in several
+    bands may come out again."""
     if len(hashes) < 2:
         return
     import numpy as np
-    from datasketch import MinHashLSH
 
-    bands = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    values = np.stack([h.hashvalues for h in hashes])
-    row = np.dtype((np.void, values.itemsize * bands.r))
-    for band in range(bands.b):
-        keys = np.ascontiguousarray(values[:, band * bands.r : (band + 1) * bands.r]).view(row)
+    values = np.stack(hashes)
+    for members in _candidates(values):
+        # One row at a time: a story with a thousand copies needs a thousand rows, not
+        # a thousand squared at once.
+        for k, i in enumerate(members[:-1]):
+            later = members[k + 1 :]
+            agree = np.count_nonzero(values[later] == values[i], axis=1) / values.shape[1]
+            for j in later[agree >= THRESHOLD]:
+                yield int(i), int(j)
+
+
+def _candidates(values: np.ndarray) -> Iterator[np.ndarray]:
+    """Each group of rows (in ascending order) that agree on all ROWS values of one band.
+
+    Each band's values are grouped with numpy (np.unique over the band's bytes) rather than in
+    an index of sets per band value, which costs 7 KB an article (74 MB for 10,000 stories) to
+    answer one all-pairs question.
+    """
+    import numpy as np
+
+    row = np.dtype((np.void, values.itemsize * ROWS))
+    for band in range(BANDS):
+        keys = np.ascontiguousarray(values[:, band * ROWS : (band + 1) * ROWS]).view(row)
         _, group, counts = np.unique(keys.ravel(), return_inverse=True, return_counts=True)
         shared = np.flatnonzero(counts[group] > 1)  # most stories share no band with another
         shared = shared[np.argsort(group[shared], kind="stable")]
-        for members in np.split(shared, np.flatnonzero(np.diff(group[shared])) + 1):
-            # One row at a time: a story with a thousand copies needs a thousand rows, not
-            # a thousand squared at once.
-            for k, i in enumerate(members[:-1]):
-                later = members[k + 1 :]
-                agree = np.count_nonzero(values[later] == values[i], axis=1) / values.shape[1]
-                for j in later[agree >= THRESHOLD]:
-                    yield int(i), int(j)
+        yield from np.split(shared, np.flatnonzero(np.diff(group[shared])) + 1)
 
 
 def find_repeats(
-    articles: Sequence[Article], sigs: Mapping[str, LeanMinHash], sent: Sequence[Sent]
+    articles: Sequence[Article], sigs: Mapping[str, Signature], sent: Sequence[Sent]
 ) -> tuple[list[Article], list[Repeat]]:
     """Split articles into those to publish and repeats of a story already sent.
 
     `sigs` are the articles' signatures (`signatures`); `sent` are the signatures of the
     window's digests (newest first). An article whose text is a near-duplicate of one of them
-    is a repeat of the most similar one. The index is built per run over the window only: a
-    few thousand signatures take milliseconds.
+    is a repeat of the most similar one; ties go to the newest digest. The window's signatures
+    and this run's are banded together (`_candidates`): a few thousand take milliseconds.
     """
-    if not articles or not sent:
-        return list(articles), []
-    from datasketch import MinHashLSH
+    import numpy as np
 
-    current = signature("what a signature made now looks like")
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    earlier: dict[int, LeanMinHash] = {}
+    earlier: list[tuple[int, Signature]] = []
     for i, row in enumerate(sent):
         sig = from_bytes(row.signature)
-        # Stored by another NUM_PERM, SEED or datasketch scheme: not comparable, so not used;
+        # Stored by another NUM_PERM, SEED or MinHash version: not comparable, so not used;
         # it ages out of the window like any other.
-        if (sig.seed, len(sig), sig.scheme) != (current.seed, len(current), current.scheme):
-            continue
-        earlier[i] = sig
-        lsh.insert(i, sig)
-
-    fresh: list[Article] = []
-    repeats: list[Repeat] = []
-    for article in articles:
-        sig = sigs.get(article.uid)
-        # LSH returns candidates; the estimate itself decides. Ties go to the newest digest.
-        scored = [(sig.jaccard(earlier[i]), -i) for i in lsh.query(sig)] if sig else []
-        best = max((s for s in scored if s[0] >= THRESHOLD), default=None)
-        if best is None:
-            fresh.append(article)
-        else:
-            repeats.append(Repeat(article, sent[-best[1]]))
+        if sig is not None:
+            earlier.append((i, sig))
+    signed = [k for k, article in enumerate(articles) if article.uid in sigs]
+    if not earlier or not signed:
+        return list(articles), []
+    values = np.stack([sig for _, sig in earlier] + [sigs[articles[k].uid] for k in signed])
+    first = len(earlier)  # rows from here on are this run's articles
+    best: dict[int, tuple[float, int]] = {}  # article index -> (similarity, -sent index)
+    for members in _candidates(values):
+        old, new = members[members < first], members[members >= first]
+        for m in new if len(old) else ():
+            agree = np.count_nonzero(values[old] == values[m], axis=1) / values.shape[1]
+            for e, score in zip(old, agree, strict=True):
+                if score >= THRESHOLD:
+                    k, key = signed[m - first], (float(score), -earlier[e][0])
+                    best[k] = max(best.get(k, key), key)
+    fresh = [a for k, a in enumerate(articles) if k not in best]
+    repeats = [Repeat(articles[k], sent[-best[k][1]]) for k in sorted(best)]
     return fresh, repeats

@@ -53,8 +53,7 @@ from digest.workers import Workers
 from digest.write import atomic_write, write_digest
 
 if TYPE_CHECKING:
-    from datasketch import LeanMinHash
-
+    from digest.dedupe import Signature
     from digest.mail import EmailCopy
     from digest.models import RenderedDigest
 
@@ -173,7 +172,7 @@ class Gathered:
     briefs: tuple[Brief, ...]
     folded: tuple[Article, ...]  # near-duplicates folded into a brief: seen, not shown
     repeats: tuple[Repeat, ...]  # stories a recent digest carried: logged, recorded, not shown
-    signatures: Mapping[str, LeanMinHash]  # each article's MinHash by uid, stored with the digest
+    signatures: Mapping[str, Signature]  # each article's MinHash by uid, stored with the digest
     skipped: tuple[Skipped, ...]  # bad items: shown once, then remembered
     failed_sources: tuple[Skipped, ...]  # whole sources: shown in every digest until fixed
     remote: RemoteState  # feed validators, kept only once the items they cover are stored
@@ -237,7 +236,7 @@ def gather(config: Config, state: State, *, now: datetime, queued: bool = False)
 
 
 def skip_repeats(
-    articles: list[Article], sigs: Mapping[str, LeanMinHash], state: State, *, now: datetime
+    articles: list[Article], sigs: Mapping[str, Signature], state: State, *, now: datetime
 ) -> tuple[list[Article], list[Repeat]]:
     """Leave out stories a digest of the last REPEAT_WINDOW already carried, one log line each."""
     since = now - REPEAT_WINDOW
@@ -305,14 +304,14 @@ def render_all(
 
 def extract_all(
     items: list[SourceItem | None], workers: Workers
-) -> tuple[list[Article], dict[str, LeanMinHash], tuple[Skipped, ...]]:
+) -> tuple[list[Article], dict[str, Signature], tuple[Skipped, ...]]:
     """Clean every item (on every core) and sign its text; a bad item is skipped with its reason.
 
     Each entry of `items` is set to None once its result is in, so a body the caller no longer
     holds is freed as the work goes.
     """
     articles: list[Article] = []
-    sigs: dict[str, LeanMinHash] = {}
+    sigs: dict[str, Signature] = {}
     skipped: list[Skipped] = []
     # Results come back in the items' order, so the log and the digest read the same each run.
     with progress("Cleaning", total=len(items), unit="article") as bar:
@@ -324,8 +323,10 @@ def extract_all(
                 skipped.append(result)
                 continue
             articles.append(result)
-            if sig is not None:
-                sigs[result.uid] = from_bytes(sig)
+            # None also for a signature a prepare job stored before an upgrade of rensa: that
+            # article is then compared with nothing, which folds nothing into it wrongly.
+            if sig is not None and (signed := from_bytes(sig)) is not None:
+                sigs[result.uid] = signed
     return articles, sigs, tuple(skipped)
 
 

@@ -44,7 +44,7 @@ CHUNKS_PER_PROCESS = 16
 # copy on first use (the pipeline imports these lazily, to keep the CLI's start-up quick); the
 # last one also runs an article through, to build the tables first use builds. A module that
 # cannot be imported is skipped by the forkserver.
-_PRELOAD = ["digest.pipeline", "trafilatura", "numpy", "datasketch", "digest.worker_preload"]
+_PRELOAD = ["digest.pipeline", "trafilatura", "numpy", "rensa", "digest.worker_preload"]
 
 # Pools alive in this process, so `digest serve` can stop their workers when it must leave
 # in the middle of a run (see terminate_all).

@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 # Libraries only building or evaluating a digest needs.
-PIPELINE = {"trafilatura", "justext", "sumy", "nltk", "numpy", "scipy", "datasketch", "blingfire"}
+PIPELINE = {"trafilatura", "justext", "sumy", "nltk", "numpy", "scipy", "rensa", "blingfire"}
 NETWORK_AND_RENDER = {"httpx", "jinja2", "css_inline", "feedparser", "lxml"}
 
 
@@ -82,15 +82,18 @@ def test_version_comes_from_the_installed_metadata():
     assert digest.__version__ == version("digest")
 
 
-def test_summarising_needs_neither_scipy_nor_blingfire():
-    # Install size: scipy (113 MB) was here for one sparse product in digest.rank, blingfire
-    # (99 MB) for sentence splitting; numpy and nupunkt (1 MB) do those jobs now. A long article
-    # takes rank's sparse path too, so both paths are exercised.
+def test_summarising_and_folding_need_neither_scipy_nor_blingfire():
+    # Install size: scipy (113 MB) was here for one sparse product in digest.rank, then for
+    # datasketch's LSH (50 MB more in every process), blingfire (99 MB) for sentence splitting;
+    # numpy, rensa and nupunkt (1 MB) do those jobs now. A long article takes rank's sparse
+    # path too, so both paths are exercised.
     code = (
+        "from digest.dedupe import signature, similar_pairs\n"
         "from digest.summarise import summarize\n"
         "from tests.helpers import HARBOUR_ARTICLE\n"
         "body = HARBOUR_ARTICLE.partition('\\n\\n')[2]\n"
         "assert len(summarize(body, sentences=2)) == 2\n"
         "assert len(summarize('\\n\\n'.join([body] * 12), sentences=3)) == 3\n"
+        "assert set(similar_pairs([signature(body), signature(body + ' More.')])) == {(0, 1)}\n"
     )
     assert imported_after(code).isdisjoint({"scipy", "blingfire"})

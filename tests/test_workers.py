@@ -68,9 +68,7 @@ def test_extracting_on_two_processes_gives_what_one_process_gives():
         two = extract_all(list(batch), pool)
     assert [a.uid for a in two[0]] == [a.uid for a in one[0]] == [f"uid{n}" for n in range(24)]
     assert two[0] == one[0]
-    assert {u: s.hashvalues.tolist() for u, s in two[1].items()} == {
-        u: s.hashvalues.tolist() for u, s in one[1].items()
-    }
+    assert {u: s.tolist() for u, s in two[1].items()} == {u: s.tolist() for u, s in one[1].items()}
     assert [(s.uid, s.reason) for s in two[2]] == [(s.uid, s.reason) for s in one[2]]
     assert [s.uid for s in two[2]] == ["empty"]
 

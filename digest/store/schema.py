@@ -74,7 +74,7 @@ signatures = Table(
     Column("uid", Text, ForeignKey("articles.uid"), primary_key=True),
     Column("digest_id", Integer, ForeignKey("digests.id"), nullable=False),
     Column("sent_at", Float, nullable=False),
-    Column("minhash", LargeBinary, nullable=False),  # dedupe.to_bytes(): LeanMinHash's layout
+    Column("minhash", LargeBinary, nullable=False),  # dedupe.to_bytes(): tag, version, values
     Index("signatures_by_time", "sent_at"),
 )
 

@@ -31,6 +31,7 @@ from digest.extract import extract
 from digest.fetch import Fetcher
 from digest.health import record_health
 from digest.mail import render_email, subject_for
+from digest.malloc import release_free_memory
 from digest.models import Article, Brief, Digest, Repeat, RunReport, Skipped, SourceItem
 from digest.progress import progress
 from digest.render import environment, render, render_index, templates_use_text
@@ -327,6 +328,7 @@ def extract_all(
             # article is then compared with nothing, which folds nothing into it wrongly.
             if sig is not None and (signed := from_bytes(sig)) is not None:
                 sigs[result.uid] = signed
+    release_free_memory()  # the raw bodies' pages, freed one by one above
     return articles, sigs, tuple(skipped)
 
 
@@ -367,6 +369,7 @@ def summarise_all(
             if logger.isEnabledFor(logging.DEBUG):
                 _log_brief(article, brief, how=content_types.get(article.uid))
             briefs.append(brief if keep_texts else replace(brief, article=article.without_text()))
+    release_free_memory()  # the texts' pages, freed one by one above (unless kept)
     return briefs, tuple(skipped)
 
 

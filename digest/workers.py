@@ -27,6 +27,8 @@ from concurrent.futures.process import BrokenProcessPool
 from queue import Empty
 from typing import TypeVar
 
+from digest.malloc import release_free_memory
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -236,7 +238,11 @@ class _LogRelay:
 
 
 def _run_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
-    return [fn(item) for item in chunk]
+    results = [fn(item) for item in chunk]
+    # What the chunk's work freed goes back to the system, so a worker holds what it uses
+    # rather than the high-water mark of its longest article.
+    release_free_memory()
+    return results
 
 
 def _init_worker(queue, level: int, parent: int) -> None:

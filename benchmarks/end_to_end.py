@@ -90,7 +90,8 @@ def distinct(stories: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The stories less each exact or near copy of an earlier one (digest's own measure)."""
     from digest.dedupe import signature, similar_pairs
 
-    signed = [(i, sig) for i, (_, body) in enumerate(stories) if (sig := signature(body))]
+    sigs = [(i, signature(body)) for i, (_, body) in enumerate(stories)]
+    signed = [(i, sig) for i, sig in sigs if sig is not None]
     copies = {signed[j][0] for _, j in similar_pairs([sig for _, sig in signed])}
     return [story for i, story in enumerate(stories) if i not in copies]
 

@@ -63,6 +63,17 @@ def test_each_item_has_title_source_date_link_brief_and_reading_time():
     assert "https://example.org/a" in out.text
 
 
+def test_the_text_part_wraps_briefs_at_spaces_and_keeps_hyphenated_words_whole():
+    sentence = "The council said the harbour wall repairs would follow a much long-awaited review."
+    # "long-awaited" straddles column 72: it moves to the next line whole, not as "long-".
+    assert sentence.index("long-awaited") < 72 < sentence.index("long-awaited") + 12
+    b = replace(brief("Harbour"), sentences=(sentence,))
+    lines = rendered(digest_of(b)).text.splitlines()
+    assert "The council said the harbour wall repairs would follow a much" in lines
+    assert "long-awaited review." in lines
+    assert all(len(line) <= 72 for line in lines)
+
+
 def test_header_counts_articles_and_sources():
     out = rendered(digest_of(brief("A"), brief("B", source="Wire"), brief("C")))
     assert "Tuesday 24 November 2026 · 3 articles from 2 sources" in out.html

@@ -100,18 +100,8 @@ _CHURN = textwrap.dedent(
     reason="glibc only",
 )
 def test_large_freed_buffers_go_back_to_the_system():
-    def kept(mode: str) -> int:
-        out = subprocess.run(
-            [sys.executable, "-c", _CHURN, mode],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-        )
-        return int(out.stdout)
-
-    assert kept("as glibc decides") > 40  # 60 MB freed, all still held
-    assert kept("given back") < 10
+    assert kept(_CHURN, "as glibc decides") > 40  # 60 MB freed, all still held
+    assert kept(_CHURN, "given back") < 10
 
 
 # Frees many article-sized blocks, each with a small live one after it, and prints how many MB
@@ -145,15 +135,17 @@ _MID_SIZED = textwrap.dedent(
     reason="glibc only",
 )
 def test_the_pages_of_many_freed_texts_go_back_to_the_system():
-    def kept(mode: str) -> int:
-        out = subprocess.run(
-            [sys.executable, "-c", _MID_SIZED, mode],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-        )
-        return int(out.stdout)
+    assert kept(_MID_SIZED, "as glibc decides") > 50  # the 60 MB freed, still held
+    assert kept(_MID_SIZED, "released") < 20  # the pages the pins and the blocks' edges are on
 
-    assert kept("as glibc decides") > 50  # the 60 MB freed, still held
-    assert kept("released") < 20  # the pages the pins and the blocks' edges are on
+
+def kept(script: str, mode: str) -> int:
+    """The MB `script` prints it still holds, run in a fresh interpreter with `mode`."""
+    out = subprocess.run(
+        [sys.executable, "-c", script, mode],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    return int(out.stdout)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 
+from digest.boilerplate_cues import stopwords_for
 from digest.malloc import give_back_freed_memory
 from digest.models import Skipped, SourceItem
 from digest.pipeline import extract_one, summarise_one
@@ -32,6 +33,10 @@ _HTML = (
 
 
 def warm_up() -> None:
+    # Text that is not English builds the index of every language's stop words (11 MB), which
+    # the English warm-up article below never needs: built here, it is shared, not built again
+    # by each worker on its first list-like or foreign page.
+    stopwords_for("Der Rat hat am Dienstag beschlossen, die Mauer zu reparieren".split())
     for body, content_type in ((_TEXT, "text/plain"), (_HTML, "text/html")):
         item = SourceItem(
             "warm-up", "warm-up", "warm-up", body, content_type, title="Harbour wall repaired"

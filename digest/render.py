@@ -152,9 +152,11 @@ def render_parts(
         "unsubscribe_url": unsubscribe_url,
         "preferences_url": preferences_url,
     }
-    html = _render(env, HTML_TEMPLATE, context)
+    # Inlined before the text is rendered: a large digest's HTML before inlining is freed
+    # first, so the two HTMLs and the text are never held at once.
+    html = inline_css(_render(env, HTML_TEMPLATE, context))
     text = _render(env, TEXT_TEMPLATE, context)
-    return inline_css(html), text
+    return html, text
 
 
 def arrange(briefs: Sequence[Brief], sections: Sequence = ()) -> tuple[DigestSection, ...]:

@@ -44,7 +44,7 @@ BANDS, ROWS = 25, 5
 # How long a sent story keeps a later copy out. Wire copies and syndicated reprints come within a
 # day or two, late feeds and weekly round-ups within the week; a week also covers a weekly digest
 # schedule. Past it, the same text is more likely a new reason to read it than a repeat, and the
-# state keeps only about a week of signatures (a daily digest of 50 stories: 350 rows, 525 bytes
+# state keeps only about a week of signatures (a daily digest of 50 stories: 350 rows, 524 bytes
 # each).
 REPEAT_WINDOW = timedelta(days=7)
 _WORD = re.compile(r"\w+")

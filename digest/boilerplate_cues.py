@@ -258,9 +258,11 @@ COMMENT_FORM = re.compile(
 # --- Photo captions and credits. Captions end with a credit, never with a full stop.
 CREDIT = re.compile(
     r"(?:\(?\b(?:image|photo|photograph|picture|video|illustration)s?\s*(?:credit|courtesy|by|"
-    r"source)s?\b\s*:?|^\s*(?:credits?|source|photo|photograph|illustration|image|pictured)\s*:"
+    r"source|copyright)s?\b\s*:?|^\s*(?:credits?|source|photo|photograph|illustration|image|pictured)\s*:"
     r"|\bphoto\s*/|^caption$|^image\s+\d+\s+of\s+\d+$"
-    r"|©|\(c\)\s|\bcopyright\b"
+    # "copyright" opens a credit or a notice ("Copyright 2019 ...", "(copyright Jane Roe)"),
+    # or stands before a year; prose about a copyright case mentions it mid-sentence.
+    r"|©|\(c\)\s|^\W*copyright\b|\(\s*copyright\b|\bcopyright\s+\d{4}\b"
     # "FILE PHOTO: ...", "... (Image: GETTY)", "... REUTERS/Jane Roe": wire captions
     r"|^\s*file\s+(?:photo|picture|image)\b|\((?:image|photo|picture)s?\s*:"
     r"|(?-i:\b(?:REUTERS|AP|AFP|EPA|GETTY|Reuters)\s*/\s*[A-Z]))",

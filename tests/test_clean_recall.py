@@ -244,3 +244,19 @@ def test_a_heading_opening_with_by_is_no_byline() -> None:
     reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
     assert reasons[heading] is None  # kept, and not only aside as a date line would be
     assert reasons["By Jane Roe"] == "byline/date"
+
+
+def test_prose_about_copyright_is_no_credit_line() -> None:
+    # "copyright" marks a credit or a notice where it opens one ("Copyright 2025 ...",
+    # "Image copyright EPA", "(copyright Jane Roe)"), not in a sentence about a copyright case.
+    prose = (
+        "The harbour board lost its copyright case over the wall's design, and the court ordered "
+        "it to pay the architect's costs."
+    )
+    credit = "Image copyright Harbour Trust"
+    page = "\n\n".join(
+        [DIRTY_TITLE, DIRTY_BODY[0], prose, *DIRTY_BODY[1:3], credit, *DIRTY_BODY[3:]]
+    )
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert reasons[prose] is None
+    assert reasons[credit] == "photo caption/credit"

@@ -223,6 +223,22 @@ SITE_VOICE = re.compile(
     r"newsroom|coverage|community|partners|team)\b",
     re.IGNORECASE,
 )
+# Reporting that someone did not comment ("declined to comment", "did not respond to a request
+# for comment"): "comment" is a cue word of buttons ("3 Comments", "Leave a comment"), but after
+# "to" or "for" in a sentence it is news, as in every wire story.
+REPORTED_COMMENT = re.compile(r"\b(?:to|for)\s+(?:immediate\s+)?comment\b", re.IGNORECASE)
+# Opening quotation marks and their closing partners; the straight quote is both.
+_QUOTES = (("“", "”"), ("«", "»"), ("„", "“"))
+
+
+def quoted(text: str, index: int) -> bool:
+    """Whether `index` of `text` lies inside a quotation: a speaker's "our team" is theirs,
+    not the site talking about itself."""
+    before = text[:index]
+    if before.count('"') % 2:
+        return True
+    return any(before.count(o) > before.count(c) for o, c in _QUOTES if o != c)
+
 
 # --- End-of-article furniture: how to reach the author or the site, and offers.
 # Follow/contact calls to action: "Follow us on Twitter @Site", "Email Jane Roe at ... or follow

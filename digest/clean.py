@@ -198,7 +198,12 @@ class _Para:
 
     @_cached
     def site_voice(self) -> bool:
-        return cues.found(cues.SITE_VOICE, self.text)
+        if not cues.found(cues.SITE_VOICE, self.text):
+            return False
+        # "... confidence in our team," the captain said: quoted speech is not the site's voice.
+        return any(
+            not cues.quoted(self.text, m.start()) for m in cues.SITE_VOICE.finditer(self.text)
+        )
 
     @_cached
     def stop_share(self) -> float:
@@ -634,7 +639,9 @@ def _reported_sentence(p: _Para) -> bool:
     return (
         len(p.words) >= REPORTED_MIN_WORDS
         and p.ends_sentence
-        and _function_share(p) >= DATELINE_STOPWORDS
+        # function words, or the wire idiom of reporting a refusal ("WeWork declined to
+        # comment."), whose short sentences are mostly names
+        and (_function_share(p) >= DATELINE_STOPWORDS or cues.found(cues.REPORTED_COMMENT, p.text))
         and not cues.IMPERATIVE_START.match(p.text)
         and not cues.CLICK_START.match(p.text)
         and not p.second_person

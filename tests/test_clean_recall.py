@@ -260,3 +260,31 @@ def test_prose_about_copyright_is_no_credit_line() -> None:
     reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
     assert reasons[prose] is None
     assert reasons[credit] == "photo caption/credit"
+
+
+def test_a_refusal_to_comment_is_reporting_however_many_names_it_has() -> None:
+    # Mostly names, so few function words; "to comment" / "for comment" is the wire idiom.
+    lines = [
+        "Kelmsby Harbour Ltd declined to comment.",
+        "Mayor Owen Marsh's office didn't immediately respond to Harbour Daily's request for "
+        "comment.",
+    ]
+    button = "Sign in to comment."
+    page = "\n\n".join(
+        [DIRTY_TITLE, DIRTY_BODY[0], lines[0], DIRTY_BODY[1], lines[1], DIRTY_BODY[2], button]
+    )
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert [reasons[line] for line in lines] == [None, None]
+    assert not kept_in(list(reasons.items()), button)
+
+
+def test_a_speaker_saying_our_team_is_not_the_site_talking() -> None:
+    quote = (
+        '"We knew we had arrived late, but the captain had a lot of confidence in our team," '
+        "the coach said."
+    )
+    pitch = "Support our journalism today."
+    page = "\n\n".join([DIRTY_TITLE, DIRTY_BODY[0], quote, DIRTY_BODY[1], pitch, DIRTY_BODY[2]])
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert reasons[quote] is None
+    assert not kept_in(list(reasons.items()), pitch)

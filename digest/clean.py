@@ -129,6 +129,18 @@ STANDFIRST_REASON = "standfirst (before byline)"
 BY_POSITION = frozenset(
     reason.partition(" (")[0] for reason in (*RESTORABLE, ABOVE_BODY_REASON, STANDFIRST_REASON)
 )
+# A text where no paragraph was dropped for what it says (no call to action, credit, menu,
+# dateline ...) has no page around its article: what the rules dropped for its place there (a
+# letter's address block, an infobox, a heading above the first long paragraph) is kept aside
+# whatever its score. Every dev page dump has such furniture; most clean articles have none.
+NOT_FURNITURE = BY_POSITION | {
+    "no words",
+    "title",
+    "repeat",
+    "too long for one paragraph",
+    CLASSIFIER_REASON,
+}
+NO_PAGE = "no page furniture around the text"
 # Drops for a short cue that an article's own lines share (_set_aside_items_in_body).
 IN_BODY_ITEMS = ("byline/date", "menu bullet")
 FRAGMENT_START = frozenset(".,;:!?")
@@ -280,14 +292,22 @@ def _set_aside(paras: list[_Para]) -> None:
     classifier finds it more likely article text than not (KEEP_AT), since losing article text
     is an error too; and a kept paragraph the classifier is not sure of (under BRIEF_AT) is
     kept aside as well, since a brief sentence from the page around the article is the error
-    readers see. Only the rules and the classifier together drop a paragraph for good."""
+    readers see. Only the rules and the classifier together drop a paragraph for good, or,
+    when the text has no furniture at all (NOT_FURNITURE), the rules that judge by what a
+    paragraph says: a text with no page around it has no place to be outside of."""
+    no_page = not any(
+        p.reason is not None and _family(p.reason) not in NOT_FURNITURE for p in paras
+    )
     for p in paras:
         if p.score is None:  # a text's only paragraph: its article
             continue
         if p.reason is None and p.score < BRIEF_AT:
             p.aside = UNSURE_REASON if p.score >= KEEP_AT else DOUBT_REASON
-        elif p.reason is not None and p.score >= KEEP_AT and _family(p.reason) in BY_POSITION:
-            p.aside, p.reason = p.reason, None
+        elif p.reason is not None and _family(p.reason) in BY_POSITION:
+            if p.score >= KEEP_AT:
+                p.aside, p.reason = p.reason, None
+            elif no_page and p.words:  # (a repeated bare URL's empty remains: nothing)
+                p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
 
 
 def _set_aside_items_in_body(paras: list[_Para]) -> None:

@@ -288,3 +288,17 @@ def test_a_speaker_saying_our_team_is_not_the_site_talking() -> None:
     reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
     assert reasons[quote] is None
     assert not kept_in(list(reasons.items()), pitch)
+
+
+def test_a_text_with_no_page_furniture_keeps_its_address_block() -> None:
+    # A letter's address block (or an infobox, a list of authors) sits before the first long
+    # paragraph, where a page's menus do; with nothing on the page said like furniture (no
+    # call to action, credit, menu or dateline), it is the text's own: kept, if aside.
+    address = ["Owen Marsh", "Harbour Master", "Harbour House, Quay Street", "Kelmsby"]
+    letter = "\n\n".join([*address, "Dear Owen,", *DIRTY_BODY[:3]])
+    rows = clean_paragraphs(letter, title="A letter about the sea wall")
+    assert all(kept_in(rows, line) for line in address)
+    # ... while a page with furniture still loses the lines above its body
+    page = "\n\n".join([*address, "Share this article", *DIRTY_BODY[:3]])
+    rows = clean_paragraphs(page, title="A letter about the sea wall")
+    assert not any(kept_in(rows, line) for line in address)

@@ -144,6 +144,8 @@ NO_PAGE = "no page furniture around the text"
 # Drops for a short cue that an article's own lines share (_set_aside_items_in_body).
 IN_BODY_ITEMS = ("byline/date", "menu bullet")
 FRAGMENT_START = frozenset(".,;:!?")
+# What `_Para.aside` holds for a paragraph the rules kept (the classifier's doubt only).
+BY_RULES = (None, UNSURE_REASON, DOUBT_REASON)
 STAGE1 = clean_model.Model(**clean_weights.STAGE1)
 STAGE2 = clean_model.Model(**clean_weights.STAGE2)
 
@@ -315,8 +317,9 @@ def _set_aside_items_in_body(paras: list[_Para]) -> None:
     but also the article's own (a letter's date, an embedded post's "— Name (@handle) date",
     a travel guide's "By car", a list of points): one the article's text surrounds, which the
     classifier finds more likely article text than not, is kept aside. The text around it
-    must be what a brief may quote, and on one side running prose (a short line between two
-    references is no body); a run of such lines (a list) is judged by the lines around it."""
+    must be what the rules kept, and on one side what a brief may quote (the post's own text
+    before its attribution is short, and seldom sure); a run of such lines (a list) is judged
+    by the lines around it."""
     i = 0
     while i < len(paras):
         j = i
@@ -336,8 +339,11 @@ def _fragment(p: _Para) -> bool:
 
 
 def _in_body(before: _Para, after: _Para) -> bool:
-    sure = all(p.reason is None and p.aside is None for p in (before, after))
-    return sure and "good" in (before.kind, after.kind)
+    # Both kept by the rules, one of them sure: an embedded post's "— Name (@handle) date"
+    # follows the post's own short text, which the classifier is seldom sure of. (Not a
+    # paragraph the rules dropped and the classifier kept aside: a byline under a standfirst.)
+    by_rules = all(p.reason is None and p.aside in BY_RULES for p in (before, after))
+    return by_rules and (before.aside is None or after.aside is None)
 
 
 def prepare(text: str) -> list[_Para]:

@@ -302,3 +302,14 @@ def test_a_text_with_no_page_furniture_keeps_its_address_block() -> None:
     page = "\n\n".join([*address, "Share this article", *DIRTY_BODY[:3]])
     rows = clean_paragraphs(page, title="A letter about the sea wall")
     assert not any(kept_in(rows, line) for line in address)
+
+
+def test_an_embedded_posts_attribution_after_its_short_text_is_kept_aside() -> None:
+    # The post's own text is one short line the classifier is not sure of; its attribution
+    # still sits inside the article, between that line and the body.
+    post = "About time. #Kelmsby #seawall"
+    line = "— Jane Roe (@janeroe) November 18, 2025"
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:3], post, line, *DIRTY_BODY[3:]])
+    rows = clean_paragraphs(page, title=DIRTY_TITLE)
+    assert kept_in(rows, post)
+    assert dict(rows)[line].startswith(ASIDE)

@@ -131,15 +131,19 @@ BY_POSITION = frozenset(
     reason.partition(" (")[0] for reason in (*RESTORABLE, ABOVE_BODY_REASON, STANDFIRST_REASON)
 )
 # A text where no paragraph was dropped for what it says (no call to action, credit, menu,
-# dateline ...) has no page around its article: what the rules dropped for its place there (a
-# letter's address block, an infobox, a heading above the first long paragraph) is kept aside
-# whatever its score. Every dev page dump has such furniture; most clean articles have none.
+# cookie notice ...) has no page around its article: what the rules dropped for its place there
+# (a letter's address block, an infobox, a heading above the first long paragraph) is kept
+# aside whatever its score, and so is a byline or dateline, which an article carries as well as
+# a page ("By Jane Roe" over an essay, a speech's date). Every dev page dump has furniture;
+# most clean articles have none.
+BYLINE_REASON = "byline/date"
 NOT_FURNITURE = BY_POSITION | {
     "no words",
     "title",
     "repeat",
     "too long for one paragraph",
     CLASSIFIER_REASON,
+    BYLINE_REASON,
 }
 NO_PAGE = "no page furniture around the text"
 # Drops for a short cue that an article's own lines share (_set_aside_items_in_body).
@@ -287,7 +291,8 @@ def doubt(reason: str | None) -> int:
         return 0
     inner = reason.removeprefix(f"{ASIDE} (").removesuffix(")")
     # a date line or list item inside the body is the article's, but no sentence to lead with
-    return 2 if inner == DOUBT_REASON or inner in IN_BODY_ITEMS else 1
+    item = inner.partition(";")[0] in IN_BODY_ITEMS
+    return 2 if inner == DOUBT_REASON or item else 1
 
 
 def _set_aside(paras: list[_Para]) -> None:
@@ -296,9 +301,10 @@ def _set_aside(paras: list[_Para]) -> None:
     classifier finds it more likely article text than not (KEEP_AT), since losing article text
     is an error too; and a kept paragraph the classifier is not sure of (under BRIEF_AT) is
     kept aside as well, since a brief sentence from the page around the article is the error
-    readers see. Only the rules and the classifier together drop a paragraph for good, or,
-    when the text has no furniture at all (NOT_FURNITURE), the rules that judge by what a
-    paragraph says: a text with no page around it has no place to be outside of."""
+    readers see. Only the rules and the classifier together drop a paragraph for good; and
+    in a text with no furniture at all (no drop for what a paragraph says, NOT_FURNITURE),
+    the rules that judge by place drop nothing: a text with no page around it has no place
+    to be outside of."""
     no_page = not any(
         p.reason is not None and _family(p.reason) not in NOT_FURNITURE for p in paras
     )
@@ -312,6 +318,8 @@ def _set_aside(paras: list[_Para]) -> None:
                 p.aside, p.reason = p.reason, None
             elif no_page and p.words:  # (a repeated bare URL's empty remains: nothing)
                 p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
+        elif no_page and p.reason == BYLINE_REASON:
+            p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
 
 
 def _set_aside_items_in_body(paras: list[_Para]) -> None:
@@ -567,7 +575,7 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     if n < CUE_SHORT_WORDS and (
         cues.BYLINE.match(text) or (cues.found(cues.DATE, text) and not _dated_sentence(p))
     ):
-        return "byline/date"
+        return BYLINE_REASON
     if n <= CTA_MAX_WORDS and (cues.BIO.match(text) or cues.BOOK_PLUG.match(text)):
         return "author bio"
     return None

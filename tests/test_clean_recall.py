@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from digest.clean import ABOVE_BODY_REASON, ASIDE, clean_paragraphs
+from digest.clean import ABOVE_BODY_REASON, ASIDE, NO_PAGE, clean_paragraphs
 from digest.cli import main
 from digest.errors import ExtractionError
 from digest.extract import extract
 from digest.models import SourceItem
 from digest.sources.feed import as_html
+from digest.summarise import summarize
 from tests.test_clean import DIRTY_BODY, DIRTY_TITLE, SEED
 
 # How CNN/DailyMail files and many CMS exports look: the whole story as one paragraph, which
@@ -230,17 +231,36 @@ def test_a_date_line_inside_the_body_is_kept_aside() -> None:
     assert dict(clean_paragraphs(page, title=DIRTY_TITLE))[line].startswith(ASIDE)
 
 
+SHARE_BAR = "Share on Facebook · Twitter · WhatsApp"  # some furniture: a page, not an article
+
+
 def test_a_dateline_above_the_body_is_still_dropped() -> None:
     line = "November 18, 2025 10:42 GMT"
-    page = "\n\n".join([DIRTY_TITLE, line, *DIRTY_BODY])
+    page = "\n\n".join([DIRTY_TITLE, line, *DIRTY_BODY, SHARE_BAR])
     assert not kept_in(clean_paragraphs(page, title=DIRTY_TITLE), line)
+
+
+def test_a_byline_or_dateline_of_a_text_with_no_page_furniture_is_kept_aside() -> None:
+    # An essay's "By Jane Roe", a speech's date: with nothing else on the page said like
+    # furniture, the text is an article as written, and they are its lines (not for the brief).
+    lines = ["By Jane Roe", "November 18, 2025 10:42 GMT"]
+    page = "\n\n".join([DIRTY_TITLE, *lines, *DIRTY_BODY])
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert [reasons[line] for line in lines] == [f"{ASIDE} (byline/date; {NO_PAGE})"] * 2
+    article = extract(_text_item(DIRTY_TITLE, page.partition("\n\n")[2]))
+    assert article.text.split("\n\n") == [*lines, *DIRTY_BODY]
+    assert summarize(article.text, sentences=1, method="lead", aside=article.aside) == [
+        DIRTY_BODY[0]
+    ]
 
 
 def test_a_heading_opening_with_by_is_no_byline() -> None:
     # A travel guide's "By car" / "By ferry" and a textbook's "By the end of this section ..."
     # open with "By", but a byline names someone.
     heading = "By ferry"
-    page = "\n\n".join([DIRTY_TITLE, "By Jane Roe", *DIRTY_BODY[:3], heading, *DIRTY_BODY[3:]])
+    page = "\n\n".join(
+        [DIRTY_TITLE, "By Jane Roe", *DIRTY_BODY[:3], heading, *DIRTY_BODY[3:], SHARE_BAR]
+    )
     reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
     assert reasons[heading] is None  # kept, and not only aside as a date line would be
     assert reasons["By Jane Roe"] == "byline/date"

@@ -146,6 +146,11 @@ NOT_FURNITURE = BY_POSITION | {
     BYLINE_REASON,
 }
 NO_PAGE = "no page furniture around the text"
+# Drops for what a paragraph says that prose shares with furniture (_prose_said_like_furniture):
+# kept aside in the last tier when the classifier is sure. Not bios, offers, cookie notices,
+# whose sentences are prose as well (their tests in tests/test_clean_furniture.py).
+CUE_ASIDE = (CTA_REASON, "photo caption/credit", "photo caption (next to credit)")
+SAID_LIKE_FURNITURE = "said like furniture"
 # Drops for a short cue that an article's own lines share (_set_aside_items_in_body).
 IN_BODY_ITEMS = ("byline/date", "menu bullet")
 FRAGMENT_START = frozenset(".,;:!?")
@@ -290,6 +295,8 @@ def doubt(reason: str | None) -> int:
     if reason is None:
         return 0
     inner = reason.removeprefix(f"{ASIDE} (").removesuffix(")")
+    if inner.endswith(SAID_LIKE_FURNITURE):  # its words are a page's: quoted last of all
+        return 3
     # a date line or list item inside the body is the article's, but no sentence to lead with
     item = inner.partition(";")[0] in IN_BODY_ITEMS
     return 2 if inner == DOUBT_REASON or item else 1
@@ -320,6 +327,24 @@ def _set_aside(paras: list[_Para]) -> None:
                 p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
         elif no_page and p.reason == BYLINE_REASON:
             p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
+        elif _prose_said_like_furniture(p):
+            p.aside, p.reason = f"{p.reason}; {SAID_LIKE_FURNITURE}", None
+
+
+def _prose_said_like_furniture(p: _Para) -> bool:
+    """A paragraph of prose length (CUE_SHORT_WORDS words or more, so no button or label)
+    dropped for a dense mix of cue words or for a credit, which the classifier, weighing those
+    cues with everything else, is RESTORE_AT sure is article text: how-to and interview prose
+    talks to "you" about "following" and "sharing", a caption's neighbour tells the news. Not
+    a click or a pitch to the reader, which stand whatever the score."""
+    return (
+        p.reason in CUE_ASIDE
+        and p.score is not None
+        and p.score >= RESTORE_AT
+        and len(p.words) >= CUE_SHORT_WORDS
+        and not cues.CLICK_START.match(p.text)
+        and not _pitch(p)
+    )
 
 
 def _set_aside_items_in_body(paras: list[_Para]) -> None:

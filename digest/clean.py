@@ -729,9 +729,12 @@ def _dated_sentence(p: _Para) -> bool:
 
 def _function_share(p: _Para) -> float:
     """Share of lowercase stopwords: running prose has them, a dateline's capitalised month
-    names (which some stoplists list) do not count."""
+    names (which some stoplists list) do not count; "I", which English always capitalises,
+    does ("No, my Lords, I follow, I follow." is speech)."""
     words = p.words
-    return sum(w.islower() and w in p.stopwords for w in words) / len(words) if words else 0.0
+    stop = p.stopwords
+    count = sum((w.islower() or w == "I") and w.lower() in stop for w in words)
+    return count / len(words) if words else 0.0
 
 
 def _classify(p: _Para) -> str:

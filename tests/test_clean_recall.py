@@ -349,3 +349,10 @@ def test_prose_with_the_words_of_a_call_to_action_is_kept_for_the_last_tier() ->
     article = extract(_text_item(DIRTY_TITLE, page.partition("\n\n")[2]))
     assert advice in article.text.split("\n\n")
     assert advice not in " ".join(summarize(article.text, sentences=6, aside=article.aside))
+
+
+def test_a_short_line_of_speech_in_the_first_person_is_no_call_to_action() -> None:
+    # "follow" is a cue word of buttons; "I" is a function word though it is a capital.
+    line = "No, no, my Lord, I follow, I follow. The only thing ... Yes, my Lord?"
+    page = "\n\n".join([DIRTY_TITLE, DIRTY_BODY[0], line, *DIRTY_BODY[1:]])
+    assert dict(clean_paragraphs(page, title=DIRTY_TITLE))[line] is None

@@ -76,8 +76,9 @@ TAIL = 24
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 # A numbered list item ("1. ", "2) "), as under a "Most read" label.
 NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+\S")
-# List markers the page-to-text dump uses for <li>: "* " and "+ " (nested), also "- " and "• ".
-BULLET = re.compile(r"^\s*(?:[*+•·▪►-])(?:\s+|$)")
+# List markers the page-to-text dump uses for <li>: "* " and "+ " (nested), also "- " and "• ",
+# and the arrows of related-link lists ("» Column of the week").
+BULLET = re.compile(r"^\s*(?:[*+•·▪►»›-])(?:\s+|$)")
 
 # --- Call to action / site voice. Each alternative is a word family, matched on word boundaries.
 # Subscriptions and accounts: the most common interruption inside and around news bodies.

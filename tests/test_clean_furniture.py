@@ -163,3 +163,9 @@ def test_names_that_look_glued_are_prose() -> None:
     page = "\n\n".join([DIRTY_TITLE, DIRTY_BODY[0], *prose, *DIRTY_BODY[1:]])
     reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
     assert [reasons[p] for p in prose] == [None, None, None]
+
+
+def test_related_links_marked_with_arrows_are_menu_bullets() -> None:
+    links = ["» Coluna da semana", "› Horários dos treinos"]
+    reasons = _reasons(links)
+    assert [reasons[link] for link in links] == ["menu bullet", "menu bullet"]

@@ -224,6 +224,8 @@ SITE_VOICE = re.compile(
     r"newsroom|coverage|community|partners|team)\b",
     re.IGNORECASE,
 )
+# A wire story's sign-off, its last line: "(Reporting by Jane Roe; Editing by John Doe)".
+SIGN_OFF = re.compile(r"^\W*(?:additional\s+)?(?:reporting|writing|editing)\s+by\b", re.IGNORECASE)
 # Reporting that someone did not comment ("declined to comment", "did not respond to a request
 # for comment"): "comment" is a cue word of buttons ("3 Comments", "Leave a comment"), but after
 # "to" or "for" in a sentence it is news, as in every wire story.

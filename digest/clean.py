@@ -681,9 +681,11 @@ def _is_credit_line(p: _Para) -> bool:
 
 
 def _drop_captions_next_to_credits(paras: list[_Para]) -> None:
-    """A photo caption sits right before or after its credit line ("Jane Roe, AP")."""
+    """A photo caption sits right before or after its credit line ("Jane Roe, AP"); a wire
+    story's sign-off ("(Reporting by Jane Roe; Editing by John Doe)") sits before the
+    agency's "© Reuters" too, and is the article's last line."""
     for i, p in enumerate(paras):
-        if p.reason is not None or len(p.text) > CREDIT_MAX_CHARS:
+        if p.reason is not None or len(p.text) > CREDIT_MAX_CHARS or cues.SIGN_OFF.match(p.text):
             continue
         around = paras[max(0, i - 1) : i] + paras[i + 1 : i + 2]
         if any(_is_credit_line(q) for q in around):

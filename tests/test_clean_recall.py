@@ -356,3 +356,11 @@ def test_a_short_line_of_speech_in_the_first_person_is_no_call_to_action() -> No
     line = "No, no, my Lord, I follow, I follow. The only thing ... Yes, my Lord?"
     page = "\n\n".join([DIRTY_TITLE, DIRTY_BODY[0], line, *DIRTY_BODY[1:]])
     assert dict(clean_paragraphs(page, title=DIRTY_TITLE))[line] is None
+
+
+def test_a_wire_sign_off_before_the_agency_credit_is_no_caption() -> None:
+    sign_off = "(Reporting by Jane Roe; Editing by Owen Marsh)"
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY, sign_off, "© Reuters"])
+    rows = clean_paragraphs(page, title=DIRTY_TITLE)
+    assert kept_in(rows, sign_off)
+    assert not kept_in(rows, "© Reuters")

@@ -312,9 +312,7 @@ def _set_aside(paras: list[_Para]) -> None:
     in a text with no furniture at all (no drop for what a paragraph says, NOT_FURNITURE),
     the rules that judge by place drop nothing: a text with no page around it has no place
     to be outside of."""
-    no_page = not any(
-        p.reason is not None and _family(p.reason) not in NOT_FURNITURE for p in paras
-    )
+    no_page = not _has_furniture(paras)
     for p in paras:
         if p.score is None:  # a text's only paragraph: its article
             continue
@@ -327,7 +325,7 @@ def _set_aside(paras: list[_Para]) -> None:
                 p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
         elif no_page and p.reason == BYLINE_REASON:
             p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
-        elif _prose_said_like_furniture(p):
+        elif p.reason is not None and _prose_said_like_furniture(p):
             p.aside, p.reason = f"{p.reason}; {SAID_LIKE_FURNITURE}", None
 
 
@@ -606,15 +604,31 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     return None
 
 
+def _has_furniture(paras: list[_Para]) -> bool:
+    """Whether a paragraph was dropped for what it says (see NOT_FURNITURE)."""
+    for p in paras:
+        if p.reason is not None and _family(p.reason) not in NOT_FURNITURE:
+            return True
+    return False
+
+
 def _drop_glued_teasers(paras: list[_Para]) -> None:
     """A teaser card whose headline ran into its blurb (cues.headline_run_into_blurb) is how a
     page's "more stories" look once dumped as text. Only on a text with other furniture: in
     an article without a page around it, the same shape is a sentence opening with names."""
-    if not any(p.reason is not None and _family(p.reason) not in NOT_FURNITURE for p in paras):
+    if not _has_furniture(paras):
         return
+    head = cues.HEADLINE_MIN_WORDS
+    shortest = head + cues.BLURB_MIN_WORDS
     for p in paras:
-        if p.reason is None and cues.headline_run_into_blurb(p.text):
-            p.reason = GLUED_TEASER_REASON
+        words = p.words
+        if p.reason is None and len(words) >= shortest and _title_case(words[:head]):
+            if cues.headline_run_into_blurb(p.text):
+                p.reason = GLUED_TEASER_REASON
+
+
+def _title_case(words: list[str]) -> bool:
+    return all(w[0].isupper() or w[0].isdigit() for w in words)
 
 
 def _pitch(p: _Para) -> bool:
@@ -685,10 +699,10 @@ def _drop_captions_next_to_credits(paras: list[_Para]) -> None:
     story's sign-off ("(Reporting by Jane Roe; Editing by John Doe)") sits before the
     agency's "© Reuters" too, and is the article's last line."""
     for i, p in enumerate(paras):
-        if p.reason is not None or len(p.text) > CREDIT_MAX_CHARS or cues.SIGN_OFF.match(p.text):
+        if p.reason is not None or len(p.text) > CREDIT_MAX_CHARS:
             continue
         around = paras[max(0, i - 1) : i] + paras[i + 1 : i + 2]
-        if any(_is_credit_line(q) for q in around):
+        if any(_is_credit_line(q) for q in around) and not cues.SIGN_OFF.match(p.text):
             p.reason = "photo caption (next to credit)"
 
 

@@ -76,8 +76,9 @@ TAIL = 24
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 # A numbered list item ("1. ", "2) "), as under a "Most read" label.
 NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+\S")
-# List markers the page-to-text dump uses for <li>: "* " and "+ " (nested), also "- " and "• ".
-BULLET = re.compile(r"^\s*(?:[*+•·▪►-])(?:\s+|$)")
+# List markers the page-to-text dump uses for <li>: "* " and "+ " (nested), also "- " and "• ",
+# and the arrows of related-link lists ("» Column of the week").
+BULLET = re.compile(r"^\s*(?:[*+•·▪►»›-])(?:\s+|$)")
 
 # --- Call to action / site voice. Each alternative is a word family, matched on word boundaries.
 # Subscriptions and accounts: the most common interruption inside and around news bodies.
@@ -223,6 +224,48 @@ SITE_VOICE = re.compile(
     r"newsroom|coverage|community|partners|team)\b",
     re.IGNORECASE,
 )
+# A wire story's sign-off, its last line: "(Reporting by Jane Roe; Editing by John Doe)".
+SIGN_OFF = re.compile(r"^\W*(?:additional\s+)?(?:reporting|writing|editing)\s+by\b", re.IGNORECASE)
+# Reporting that someone did not comment ("declined to comment", "did not respond to a request
+# for comment"): "comment" is a cue word of buttons ("3 Comments", "Leave a comment"), but after
+# "to" or "for" in a sentence it is news, as in every wire story.
+REPORTED_COMMENT = re.compile(r"\b(?:to|for)\s+(?:immediate\s+)?comment\b", re.IGNORECASE)
+# Opening quotation marks and their closing partners; the straight quote is both.
+_QUOTES = (("“", "”"), ("«", "»"), ("„", "“"))
+
+
+def quoted(text: str, index: int) -> bool:
+    """Whether `index` of `text` lies inside a quotation: a speaker's "our team" is theirs,
+    not the site talking about itself."""
+    before = text[:index]
+    if before.count('"') % 2:
+        return True
+    return any(before.count(o) > before.count(c) for o, c in _QUOTES if o != c)
+
+
+# A teaser card's headline run into its blurb when a page is dumped as text without a break
+# between the two ("... Redistricting Panel Applications To 250,000The state of Michigan will
+# mail ..."): four lowercase letters (so not "McCartney", "DiCaprio", "MacLennan"), a digit or
+# a closing mark directly followed by a capitalised word.
+_GLUE = re.compile(r"(?:(?-i:[a-z]){4}|\w\d|\w[?!)”\"])(?=(?-i:[A-Z][a-z]))")
+GLUE_SCAN_CHARS = 300  # a headline is shorter than this
+HEADLINE_MIN_WORDS = 3  # "Say Cheese? Detroit's Top 3 Cheese Shops"
+BLURB_MIN_WORDS = 8
+
+
+def headline_run_into_blurb(text: str) -> bool:
+    """A run of at least HEADLINE_MIN_WORDS capitalised words (or numbers), no list commas,
+    glued to a blurb that reads as a sentence (lowercase words within its first six). Names
+    such as "MacLennan" or "ThyssenKrupp" glue too, but inside prose, not after a headline."""
+    for m in _GLUE.finditer(text, 0, GLUE_SCAN_CHARS):
+        end = m.end()
+        head, blurb = text[:end].split(), text[end:].split()
+        if len(head) < HEADLINE_MIN_WORDS or len(blurb) < BLURB_MIN_WORDS or ", " in text[:end]:
+            continue
+        if all(w[0].isupper() or w[0].isdigit() for w in head):
+            return sum(w.islower() for w in blurb[1:6]) >= 2
+    return False
+
 
 # --- End-of-article furniture: how to reach the author or the site, and offers.
 # Follow/contact calls to action: "Follow us on Twitter @Site", "Email Jane Roe at ... or follow
@@ -258,9 +301,11 @@ COMMENT_FORM = re.compile(
 # --- Photo captions and credits. Captions end with a credit, never with a full stop.
 CREDIT = re.compile(
     r"(?:\(?\b(?:image|photo|photograph|picture|video|illustration)s?\s*(?:credit|courtesy|by|"
-    r"source)s?\b\s*:?|^\s*(?:credits?|source|photo|photograph|illustration|image|pictured)\s*:"
+    r"source|copyright)s?\b\s*:?|^\s*(?:credits?|source|photo|photograph|illustration|image|pictured)\s*:"
     r"|\bphoto\s*/|^caption$|^image\s+\d+\s+of\s+\d+$"
-    r"|©|\(c\)\s|\bcopyright\b"
+    # "copyright" opens a credit or a notice ("Copyright 2019 ...", "(copyright Jane Roe)"),
+    # or stands before a year; prose about a copyright case mentions it mid-sentence.
+    r"|©|\(c\)\s|^\W*copyright\b|\(\s*copyright\b|\bcopyright\s+\d{4}\b"
     # "FILE PHOTO: ...", "... (Image: GETTY)", "... REUTERS/Jane Roe": wire captions
     r"|^\s*file\s+(?:photo|picture|image)\b|\((?:image|photo|picture)s?\s*:"
     r"|(?-i:\b(?:REUTERS|AP|AFP|EPA|GETTY|Reuters)\s*/\s*[A-Z]))",

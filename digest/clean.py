@@ -108,6 +108,7 @@ RESTORABLE = (
 # largest value that still briefs every dev page; the same sweep on X chose both cut-offs).
 DROP_AT = 0.05
 CTA_REASON = "call to action / navigation"
+GLUED_TEASER_REASON = "teaser (headline run into its blurb)"
 CLASSIFIER_REASON = "boilerplate by the paragraph classifier"
 ABOVE_BODY_REASON = "unpunctuated line above the body (deck or label)"
 # Kept in the text but not quoted in a brief (_set_aside): such rows' reason starts with ASIDE.
@@ -129,9 +130,32 @@ STANDFIRST_REASON = "standfirst (before byline)"
 BY_POSITION = frozenset(
     reason.partition(" (")[0] for reason in (*RESTORABLE, ABOVE_BODY_REASON, STANDFIRST_REASON)
 )
+# A text where no paragraph was dropped for what it says (no call to action, credit, menu,
+# cookie notice ...) has no page around its article: what the rules dropped for its place there
+# (a letter's address block, an infobox, a heading above the first long paragraph) is kept
+# aside whatever its score, and so is a byline or dateline, which an article carries as well as
+# a page ("By Jane Roe" over an essay, a speech's date). Every dev page dump has furniture;
+# most clean articles have none.
+BYLINE_REASON = "byline/date"
+NOT_FURNITURE = BY_POSITION | {
+    "no words",
+    "title",
+    "repeat",
+    "too long for one paragraph",
+    CLASSIFIER_REASON,
+    BYLINE_REASON,
+}
+NO_PAGE = "no page furniture around the text"
+# Drops for what a paragraph says that prose shares with furniture (_prose_said_like_furniture):
+# kept aside in the last tier when the classifier is sure. Not bios, offers, cookie notices,
+# whose sentences are prose as well (their tests in tests/test_clean_furniture.py).
+CUE_ASIDE = (CTA_REASON, "photo caption/credit", "photo caption (next to credit)")
+SAID_LIKE_FURNITURE = "said like furniture"
 # Drops for a short cue that an article's own lines share (_set_aside_items_in_body).
 IN_BODY_ITEMS = ("byline/date", "menu bullet")
 FRAGMENT_START = frozenset(".,;:!?")
+# What `_Para.aside` holds for a paragraph the rules kept (the classifier's doubt only).
+BY_RULES = (None, UNSURE_REASON, DOUBT_REASON)
 STAGE1 = clean_model.Model(**clean_weights.STAGE1)
 STAGE2 = clean_model.Model(**clean_weights.STAGE2)
 
@@ -198,7 +222,12 @@ class _Para:
 
     @_cached
     def site_voice(self) -> bool:
-        return cues.found(cues.SITE_VOICE, self.text)
+        if not cues.found(cues.SITE_VOICE, self.text):
+            return False
+        # "... confidence in our team," the captain said: quoted speech is not the site's voice.
+        return any(
+            not cues.quoted(self.text, m.start()) for m in cues.SITE_VOICE.finditer(self.text)
+        )
 
     @_cached
     def stop_share(self) -> float:
@@ -235,6 +264,7 @@ def clean_paragraphs(
         if p.reason is None:
             p.kind = _classify(p)
     _drop_pitches_by_calls(paras)
+    _drop_glued_teasers(paras)
     _drop_lists_under_nav_labels(paras)
     _drop_captions_next_to_credits(paras)
     page_layout.drop_captions_before_source(paras)
@@ -265,8 +295,11 @@ def doubt(reason: str | None) -> int:
     if reason is None:
         return 0
     inner = reason.removeprefix(f"{ASIDE} (").removesuffix(")")
+    if inner.endswith(SAID_LIKE_FURNITURE):  # its words are a page's: quoted last of all
+        return 3
     # a date line or list item inside the body is the article's, but no sentence to lead with
-    return 2 if inner == DOUBT_REASON or inner in IN_BODY_ITEMS else 1
+    item = inner.partition(";")[0] in IN_BODY_ITEMS
+    return 2 if inner == DOUBT_REASON or item else 1
 
 
 def _set_aside(paras: list[_Para]) -> None:
@@ -275,14 +308,41 @@ def _set_aside(paras: list[_Para]) -> None:
     classifier finds it more likely article text than not (KEEP_AT), since losing article text
     is an error too; and a kept paragraph the classifier is not sure of (under BRIEF_AT) is
     kept aside as well, since a brief sentence from the page around the article is the error
-    readers see. Only the rules and the classifier together drop a paragraph for good."""
+    readers see. Only the rules and the classifier together drop a paragraph for good; and
+    in a text with no furniture at all (no drop for what a paragraph says, NOT_FURNITURE),
+    the rules that judge by place drop nothing: a text with no page around it has no place
+    to be outside of."""
+    no_page = not _has_furniture(paras)
     for p in paras:
         if p.score is None:  # a text's only paragraph: its article
             continue
         if p.reason is None and p.score < BRIEF_AT:
             p.aside = UNSURE_REASON if p.score >= KEEP_AT else DOUBT_REASON
-        elif p.reason is not None and p.score >= KEEP_AT and _family(p.reason) in BY_POSITION:
-            p.aside, p.reason = p.reason, None
+        elif p.reason is not None and _family(p.reason) in BY_POSITION:
+            if p.score >= KEEP_AT:
+                p.aside, p.reason = p.reason, None
+            elif no_page and p.words:  # (a repeated bare URL's empty remains: nothing)
+                p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
+        elif no_page and p.reason == BYLINE_REASON:
+            p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
+        elif p.reason is not None and _prose_said_like_furniture(p):
+            p.aside, p.reason = f"{p.reason}; {SAID_LIKE_FURNITURE}", None
+
+
+def _prose_said_like_furniture(p: _Para) -> bool:
+    """A paragraph of prose length (CUE_SHORT_WORDS words or more, so no button or label)
+    dropped for a dense mix of cue words or for a credit, which the classifier, weighing those
+    cues with everything else, is RESTORE_AT sure is article text: how-to and interview prose
+    talks to "you" about "following" and "sharing", a caption's neighbour tells the news. Not
+    a click or a pitch to the reader, which stand whatever the score."""
+    return (
+        p.reason in CUE_ASIDE
+        and p.score is not None
+        and p.score >= RESTORE_AT
+        and len(p.words) >= CUE_SHORT_WORDS
+        and not cues.CLICK_START.match(p.text)
+        and not _pitch(p)
+    )
 
 
 def _set_aside_items_in_body(paras: list[_Para]) -> None:
@@ -290,8 +350,9 @@ def _set_aside_items_in_body(paras: list[_Para]) -> None:
     but also the article's own (a letter's date, an embedded post's "— Name (@handle) date",
     a travel guide's "By car", a list of points): one the article's text surrounds, which the
     classifier finds more likely article text than not, is kept aside. The text around it
-    must be what a brief may quote, and on one side running prose (a short line between two
-    references is no body); a run of such lines (a list) is judged by the lines around it."""
+    must be what the rules kept, and on one side what a brief may quote (the post's own text
+    before its attribution is short, and seldom sure); a run of such lines (a list) is judged
+    by the lines around it."""
     i = 0
     while i < len(paras):
         j = i
@@ -311,8 +372,11 @@ def _fragment(p: _Para) -> bool:
 
 
 def _in_body(before: _Para, after: _Para) -> bool:
-    sure = all(p.reason is None and p.aside is None for p in (before, after))
-    return sure and "good" in (before.kind, after.kind)
+    # Both kept by the rules, one of them sure: an embedded post's "— Name (@handle) date"
+    # follows the post's own short text, which the classifier is seldom sure of. (Not a
+    # paragraph the rules dropped and the classifier kept aside: a byline under a standfirst.)
+    by_rules = all(p.reason is None and p.aside in BY_RULES for p in (before, after))
+    return by_rules and (before.aside is None or after.aside is None)
 
 
 def prepare(text: str) -> list[_Para]:
@@ -534,10 +598,37 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     if n < CUE_SHORT_WORDS and (
         cues.BYLINE.match(text) or (cues.found(cues.DATE, text) and not _dated_sentence(p))
     ):
-        return "byline/date"
+        return BYLINE_REASON
     if n <= CTA_MAX_WORDS and (cues.BIO.match(text) or cues.BOOK_PLUG.match(text)):
         return "author bio"
     return None
+
+
+def _has_furniture(paras: list[_Para]) -> bool:
+    """Whether a paragraph was dropped for what it says (see NOT_FURNITURE)."""
+    for p in paras:
+        if p.reason is not None and _family(p.reason) not in NOT_FURNITURE:
+            return True
+    return False
+
+
+def _drop_glued_teasers(paras: list[_Para]) -> None:
+    """A teaser card whose headline ran into its blurb (cues.headline_run_into_blurb) is how a
+    page's "more stories" look once dumped as text. Only on a text with other furniture: in
+    an article without a page around it, the same shape is a sentence opening with names."""
+    if not _has_furniture(paras):
+        return
+    head = cues.HEADLINE_MIN_WORDS
+    shortest = head + cues.BLURB_MIN_WORDS
+    for p in paras:
+        words = p.words
+        if p.reason is None and len(words) >= shortest and _title_case(words[:head]):
+            if cues.headline_run_into_blurb(p.text):
+                p.reason = GLUED_TEASER_REASON
+
+
+def _title_case(words: list[str]) -> bool:
+    return all(w[0].isupper() or w[0].isdigit() for w in words)
 
 
 def _pitch(p: _Para) -> bool:
@@ -604,12 +695,14 @@ def _is_credit_line(p: _Para) -> bool:
 
 
 def _drop_captions_next_to_credits(paras: list[_Para]) -> None:
-    """A photo caption sits right before or after its credit line ("Jane Roe, AP")."""
+    """A photo caption sits right before or after its credit line ("Jane Roe, AP"); a wire
+    story's sign-off ("(Reporting by Jane Roe; Editing by John Doe)") sits before the
+    agency's "© Reuters" too, and is the article's last line."""
     for i, p in enumerate(paras):
         if p.reason is not None or len(p.text) > CREDIT_MAX_CHARS:
             continue
         around = paras[max(0, i - 1) : i] + paras[i + 1 : i + 2]
-        if any(_is_credit_line(q) for q in around):
+        if any(_is_credit_line(q) for q in around) and not cues.SIGN_OFF.match(p.text):
             p.reason = "photo caption (next to credit)"
 
 
@@ -634,7 +727,9 @@ def _reported_sentence(p: _Para) -> bool:
     return (
         len(p.words) >= REPORTED_MIN_WORDS
         and p.ends_sentence
-        and _function_share(p) >= DATELINE_STOPWORDS
+        # function words, or the wire idiom of reporting a refusal ("WeWork declined to
+        # comment."), whose short sentences are mostly names
+        and (_function_share(p) >= DATELINE_STOPWORDS or cues.found(cues.REPORTED_COMMENT, p.text))
         and not cues.IMPERATIVE_START.match(p.text)
         and not cues.CLICK_START.match(p.text)
         and not p.second_person
@@ -650,9 +745,12 @@ def _dated_sentence(p: _Para) -> bool:
 
 def _function_share(p: _Para) -> float:
     """Share of lowercase stopwords: running prose has them, a dateline's capitalised month
-    names (which some stoplists list) do not count."""
+    names (which some stoplists list) do not count; "I", which English always capitalises,
+    does ("No, my Lords, I follow, I follow." is speech)."""
     words = p.words
-    return sum(w.islower() and w in p.stopwords for w in words) / len(words) if words else 0.0
+    stop = p.stopwords
+    count = sum((w.islower() or w == "I") and w.lower() in stop for w in words)
+    return count / len(words) if words else 0.0
 
 
 def _classify(p: _Para) -> str:

@@ -33,7 +33,9 @@ def test_standfirst_before_non_english_dateline_is_kept_out_of_the_brief() -> No
         "Los barcos vuelven a Valdemora después de una reforma que ha durado más de lo previsto "
         "y que ha costado dos millones."
     )
-    page = "\n\n".join([ES_TITLE, standfirst, "Texto: Marta Ruiz · 3 de marzo de 2024", *ES_BODY])
+    dateline = "Texto: Marta Ruiz · 3 de marzo de 2024"
+    share = "Compartir en Facebook · Twitter · WhatsApp"  # a page: furniture besides the dateline
+    page = "\n\n".join([ES_TITLE, standfirst, dateline, *ES_BODY, share])
     assert _kept(page, ES_TITLE) == [standfirst, *ES_BODY]
     reasons = dict(clean_paragraphs(page, title=ES_TITLE))
     assert reasons["Texto: Marta Ruiz · 3 de marzo de 2024"] == "byline/date"

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from digest.clean import ABOVE_BODY_REASON, ASIDE, clean_paragraphs
+from digest.clean import ABOVE_BODY_REASON, ASIDE, NO_PAGE, clean_paragraphs
 from digest.cli import main
 from digest.errors import ExtractionError
 from digest.extract import extract
 from digest.models import SourceItem
 from digest.sources.feed import as_html
+from digest.summarise import summarize
 from tests.test_clean import DIRTY_BODY, DIRTY_TITLE, SEED
 
 # How CNN/DailyMail files and many CMS exports look: the whole story as one paragraph, which
@@ -230,17 +231,136 @@ def test_a_date_line_inside_the_body_is_kept_aside() -> None:
     assert dict(clean_paragraphs(page, title=DIRTY_TITLE))[line].startswith(ASIDE)
 
 
+SHARE_BAR = "Share on Facebook · Twitter · WhatsApp"  # some furniture: a page, not an article
+
+
 def test_a_dateline_above_the_body_is_still_dropped() -> None:
     line = "November 18, 2025 10:42 GMT"
-    page = "\n\n".join([DIRTY_TITLE, line, *DIRTY_BODY])
+    page = "\n\n".join([DIRTY_TITLE, line, *DIRTY_BODY, SHARE_BAR])
     assert not kept_in(clean_paragraphs(page, title=DIRTY_TITLE), line)
+
+
+def test_a_byline_or_dateline_of_a_text_with_no_page_furniture_is_kept_aside() -> None:
+    # An essay's "By Jane Roe", a speech's date: with nothing else on the page said like
+    # furniture, the text is an article as written, and they are its lines (not for the brief).
+    lines = ["By Jane Roe", "November 18, 2025 10:42 GMT"]
+    page = "\n\n".join([DIRTY_TITLE, *lines, *DIRTY_BODY])
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert [reasons[line] for line in lines] == [f"{ASIDE} (byline/date; {NO_PAGE})"] * 2
+    article = extract(_text_item(DIRTY_TITLE, page.partition("\n\n")[2]))
+    assert article.text.split("\n\n") == [*lines, *DIRTY_BODY]
+    assert summarize(article.text, sentences=1, method="lead", aside=article.aside) == [
+        DIRTY_BODY[0]
+    ]
 
 
 def test_a_heading_opening_with_by_is_no_byline() -> None:
     # A travel guide's "By car" / "By ferry" and a textbook's "By the end of this section ..."
     # open with "By", but a byline names someone.
     heading = "By ferry"
-    page = "\n\n".join([DIRTY_TITLE, "By Jane Roe", *DIRTY_BODY[:3], heading, *DIRTY_BODY[3:]])
+    page = "\n\n".join(
+        [DIRTY_TITLE, "By Jane Roe", *DIRTY_BODY[:3], heading, *DIRTY_BODY[3:], SHARE_BAR]
+    )
     reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
     assert reasons[heading] is None  # kept, and not only aside as a date line would be
     assert reasons["By Jane Roe"] == "byline/date"
+
+
+def test_prose_about_copyright_is_no_credit_line() -> None:
+    # "copyright" marks a credit or a notice where it opens one ("Copyright 2025 ...",
+    # "Image copyright EPA", "(copyright Jane Roe)"), not in a sentence about a copyright case.
+    prose = (
+        "The harbour board lost its copyright case over the wall's design, and the court ordered "
+        "it to pay the architect's costs."
+    )
+    credit = "Image copyright Harbour Trust"
+    page = "\n\n".join(
+        [DIRTY_TITLE, DIRTY_BODY[0], prose, *DIRTY_BODY[1:3], credit, *DIRTY_BODY[3:]]
+    )
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert reasons[prose] is None
+    assert reasons[credit] == "photo caption/credit"
+
+
+def test_a_refusal_to_comment_is_reporting_however_many_names_it_has() -> None:
+    # Mostly names, so few function words; "to comment" / "for comment" is the wire idiom.
+    lines = [
+        "Kelmsby Harbour Ltd declined to comment.",
+        "Mayor Owen Marsh's office didn't immediately respond to Harbour Daily's request for "
+        "comment.",
+    ]
+    button = "Sign in to comment."
+    page = "\n\n".join(
+        [DIRTY_TITLE, DIRTY_BODY[0], lines[0], DIRTY_BODY[1], lines[1], DIRTY_BODY[2], button]
+    )
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert [reasons[line] for line in lines] == [None, None]
+    assert not kept_in(list(reasons.items()), button)
+
+
+def test_a_speaker_saying_our_team_is_not_the_site_talking() -> None:
+    quote = (
+        '"We knew we had arrived late, but the captain had a lot of confidence in our team," '
+        "the coach said."
+    )
+    pitch = "Support our journalism today."
+    page = "\n\n".join([DIRTY_TITLE, DIRTY_BODY[0], quote, DIRTY_BODY[1], pitch, DIRTY_BODY[2]])
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert reasons[quote] is None
+    assert not kept_in(list(reasons.items()), pitch)
+
+
+def test_a_text_with_no_page_furniture_keeps_its_address_block() -> None:
+    # A letter's address block (or an infobox, a list of authors) sits before the first long
+    # paragraph, where a page's menus do; with nothing on the page said like furniture (no
+    # call to action, credit, menu or dateline), it is the text's own: kept, if aside.
+    address = ["Owen Marsh", "Harbour Master", "Harbour House, Quay Street", "Kelmsby"]
+    letter = "\n\n".join([*address, "Dear Owen,", *DIRTY_BODY[:3]])
+    rows = clean_paragraphs(letter, title="A letter about the sea wall")
+    assert all(kept_in(rows, line) for line in address)
+    # ... while a page with furniture still loses the lines above its body
+    page = "\n\n".join([*address, "Share this article", *DIRTY_BODY[:3]])
+    rows = clean_paragraphs(page, title="A letter about the sea wall")
+    assert not any(kept_in(rows, line) for line in address)
+
+
+def test_an_embedded_posts_attribution_after_its_short_text_is_kept_aside() -> None:
+    # The post's own text is one short line the classifier is not sure of; its attribution
+    # still sits inside the article, between that line and the body.
+    post = "About time. #Kelmsby #seawall"
+    line = "— Jane Roe (@janeroe) November 18, 2025"
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:3], post, line, *DIRTY_BODY[3:]])
+    rows = clean_paragraphs(page, title=DIRTY_TITLE)
+    assert kept_in(rows, post)
+    assert dict(rows)[line].startswith(ASIDE)
+
+
+def test_prose_with_the_words_of_a_call_to_action_is_kept_for_the_last_tier() -> None:
+    # How-to prose talks to "you" about following and sharing: the cue words' density of a
+    # newsletter box, but a paragraph the classifier is sure of. Kept in the text, and quoted
+    # only when nothing else can be.
+    advice = (
+        "Make sure that you and your neighbours follow the same plan when the water rises, "
+        "share the flood map and email the list of numbers to call to everyone on the street."
+    )
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:3], advice, *DIRTY_BODY[3:]])
+    rows = clean_paragraphs(page, title=DIRTY_TITLE)
+    assert dict(rows)[advice] == f"{ASIDE} (call to action / navigation; said like furniture)"
+    article = extract(_text_item(DIRTY_TITLE, page.partition("\n\n")[2]))
+    assert advice in article.text.split("\n\n")
+    assert advice not in " ".join(summarize(article.text, sentences=6, aside=article.aside))
+
+
+def test_a_short_line_of_speech_in_the_first_person_is_no_call_to_action() -> None:
+    # "follow" is a cue word of buttons; "I" is a function word though it is a capital.
+    line = "No, no, my Lord, I follow, I follow. The only thing ... Yes, my Lord?"
+    page = "\n\n".join([DIRTY_TITLE, DIRTY_BODY[0], line, *DIRTY_BODY[1:]])
+    assert dict(clean_paragraphs(page, title=DIRTY_TITLE))[line] is None
+
+
+def test_a_wire_sign_off_before_the_agency_credit_is_no_caption() -> None:
+    sign_off = "(Reporting by Jane Roe; Editing by Owen Marsh)"
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY, sign_off, "© Reuters"])
+    rows = clean_paragraphs(page, title=DIRTY_TITLE)
+    assert kept_in(rows, sign_off)
+    assert not kept_in(rows, "© Reuters")

@@ -243,30 +243,6 @@ def quoted(text: str, index: int) -> bool:
     return any(before.count(o) > before.count(c) for o, c in _QUOTES if o != c)
 
 
-# A teaser card's headline run into its blurb when a page is dumped as text without a break
-# between the two ("... Redistricting Panel Applications To 250,000The state of Michigan will
-# mail ..."): four lowercase letters (so not "McCartney", "DiCaprio", "MacLennan"), a digit or
-# a closing mark directly followed by a capitalised word.
-_GLUE = re.compile(r"(?:(?-i:[a-z]){4}|\w\d|\w[?!)”\"])(?=(?-i:[A-Z][a-z]))")
-GLUE_SCAN_CHARS = 300  # a headline is shorter than this
-HEADLINE_MIN_WORDS = 3  # "Say Cheese? Detroit's Top 3 Cheese Shops"
-BLURB_MIN_WORDS = 8
-
-
-def headline_run_into_blurb(text: str) -> bool:
-    """A run of at least HEADLINE_MIN_WORDS capitalised words (or numbers), no list commas,
-    glued to a blurb that reads as a sentence (lowercase words within its first six). Names
-    such as "MacLennan" or "ThyssenKrupp" glue too, but inside prose, not after a headline."""
-    for m in _GLUE.finditer(text, 0, GLUE_SCAN_CHARS):
-        end = m.end()
-        head, blurb = text[:end].split(), text[end:].split()
-        if len(head) < HEADLINE_MIN_WORDS or len(blurb) < BLURB_MIN_WORDS or ", " in text[:end]:
-            continue
-        if all(w[0].isupper() or w[0].isdigit() for w in head):
-            return sum(w.islower() for w in blurb[1:6]) >= 2
-    return False
-
-
 # --- End-of-article furniture: how to reach the author or the site, and offers.
 # Follow/contact calls to action: "Follow us on Twitter @Site", "Email Jane Roe at ... or follow
 # her @jroe", "Jane Roe may be reached at ...". The follow verb must open a sentence (an

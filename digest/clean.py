@@ -108,7 +108,6 @@ RESTORABLE = (
 # largest value that still briefs every dev page; the same sweep on X chose both cut-offs).
 DROP_AT = 0.05
 CTA_REASON = "call to action / navigation"
-GLUED_TEASER_REASON = "teaser (headline run into its blurb)"
 CLASSIFIER_REASON = "boilerplate by the paragraph classifier"
 ABOVE_BODY_REASON = "unpunctuated line above the body (deck or label)"
 # Kept in the text but not quoted in a brief (_set_aside): such rows' reason starts with ASIDE.
@@ -264,7 +263,6 @@ def clean_paragraphs(
         if p.reason is None:
             p.kind = _classify(p)
     _drop_pitches_by_calls(paras)
-    _drop_glued_teasers(paras)
     _drop_lists_under_nav_labels(paras)
     _drop_captions_next_to_credits(paras)
     page_layout.drop_captions_before_source(paras)
@@ -610,25 +608,6 @@ def _has_furniture(paras: list[_Para]) -> bool:
         if p.reason is not None and _family(p.reason) not in NOT_FURNITURE:
             return True
     return False
-
-
-def _drop_glued_teasers(paras: list[_Para]) -> None:
-    """A teaser card whose headline ran into its blurb (cues.headline_run_into_blurb) is how a
-    page's "more stories" look once dumped as text. Only on a text with other furniture: in
-    an article without a page around it, the same shape is a sentence opening with names."""
-    if not _has_furniture(paras):
-        return
-    head = cues.HEADLINE_MIN_WORDS
-    shortest = head + cues.BLURB_MIN_WORDS
-    for p in paras:
-        words = p.words
-        if p.reason is None and len(words) >= shortest and _title_case(words[:head]):
-            if cues.headline_run_into_blurb(p.text):
-                p.reason = GLUED_TEASER_REASON
-
-
-def _title_case(words: list[str]) -> bool:
-    return all(w[0].isupper() or w[0].isdigit() for w in words)
 
 
 def _pitch(p: _Para) -> bool:

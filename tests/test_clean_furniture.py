@@ -134,37 +134,6 @@ def test_numbered_steps_inside_the_body_are_kept() -> None:
     assert all(step in out for step in steps)
 
 
-# "More stories" cards dumped as text with no break between a headline and its blurb.
-GLUED_TEASERS = [
-    "Harbour Trust Opens New Lifeboat Station On The WaterfrontThe station, built with money "
-    "raised by the town over ten years, will house two boats and a crew of twelve volunteers.",
-    "Is The Sea Wall Vote The End Of The Argument?Residents on both sides say the question of "
-    "who pays for the repairs is far from settled, and more meetings are planned.",
-]
-
-
-def test_teaser_headlines_run_into_their_blurbs_are_dropped() -> None:
-    page = "\n\n".join(
-        [DIRTY_TITLE, "Share this article", *DIRTY_BODY, "More stories", *GLUED_TEASERS]
-    )
-    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
-    assert [reasons[t] for t in GLUED_TEASERS] == ["teaser (headline run into its blurb)"] * 2
-    assert all(reasons[p] is None for p in DIRTY_BODY)
-
-
-def test_names_that_look_glued_are_prose() -> None:
-    # "McCartney", "DiCaprio", "O'Driscoll" glue a capital to lowercase letters like a dump's
-    # headline and blurb; and with no furniture on the page, no line is a teaser card at all.
-    prose = [
-        "Sir Paul McCartney wowed fans with a live mini-concert at the harbour on Sunday night.",
-        "Harbour Board Chair MacLennan said the two councils would share the cost of the wall.",
-        GLUED_TEASERS[0],
-    ]
-    page = "\n\n".join([DIRTY_TITLE, DIRTY_BODY[0], *prose, *DIRTY_BODY[1:]])
-    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
-    assert [reasons[p] for p in prose] == [None, None, None]
-
-
 def test_related_links_marked_with_arrows_are_menu_bullets() -> None:
     links = ["» Coluna da semana", "› Horários dos treinos"]
     reasons = _reasons(links)

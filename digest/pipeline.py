@@ -22,12 +22,9 @@ from digest.dedupe import (
     find_repeats,
     from_bytes,
     merge_duplicates,
-    signature,
     to_bytes,
 )
 from digest.deliver import DeliveryReport, Outbox, recorder
-from digest.errors import ExtractionError
-from digest.extract import extract
 from digest.fetch import Fetcher
 from digest.health import record_health
 from digest.mail import render_email, subject_for
@@ -49,7 +46,7 @@ from digest.state import (
     refuse_lost_state,
     storage_errors,
 )
-from digest.summarise import summarize
+from digest.tasks import extract_one, summarise_one
 from digest.workers import Workers
 from digest.write import atomic_write, write_digest
 
@@ -379,44 +376,6 @@ _EXTRACTION_PATHS = {
     "text/markdown": "Markdown via the text cleaner",
     "text/plain": "text via the text cleaner",
 }
-
-
-# The two tasks below run in worker processes: plain functions of picklable values, which
-# return a Skipped (with the reason) instead of raising, so one bad article stays one.
-
-
-def extract_one(item: SourceItem) -> tuple[Article | Skipped, bytes | None]:
-    """One item -> its Article and the MinHash signature of its text (as bytes)."""
-    try:
-        article = extract(item)
-    except ExtractionError as exc:
-        return Skipped(item.source, item.uid, item.name, str(exc)), None
-    except Exception as exc:  # a bug on one article must not sink the whole digest
-        logger.exception("Unexpected error extracting %s (%s)", item.name, item.source)
-        return Skipped(item.source, item.uid, item.name, f"internal error: {exc!r}"), None
-    sig = signature(article.text)
-    return article, (to_bytes(sig) if sig is not None else None)
-
-
-def summarise_one(article: Article, *, method: str, sentences: int) -> tuple[str, ...] | Skipped:
-    """The chosen sentences only: the article is already in the main process, and sending it
-    back inside a Brief would copy every article's text there a second time."""
-    try:
-        chosen = summarize(
-            article.text,
-            sentences=sentences,
-            method=method,
-            title=article.title,
-            aside=article.aside,
-        )
-        if not chosen:
-            raise ExtractionError("no sentences to summarise")
-    except ExtractionError as exc:
-        return Skipped(article.source, article.uid, article.name, str(exc))
-    except Exception as exc:  # a bug on one article must not sink the whole digest
-        logger.exception("Unexpected error summarising %s (%s)", article.name, article.source)
-        return Skipped(article.source, article.uid, article.name, f"internal error: {exc!r}")
-    return tuple(chosen)
 
 
 def _log_brief(article: Article, brief: Brief, *, how: str | None) -> None:

@@ -1,10 +1,10 @@
 """Imported once, by the worker pool's forkserver (workers._PRELOAD), never by the CLI.
 
-Importing the pipeline is not all a worker needs: the first article also builds tables that
-live for the whole process (the stop lists of every language that cleaning uses to judge a
-page's language, the sentence splitter's model, the MinHash permutations, trafilatura's
-parsers). Built in each worker, they cost every worker its own copy (about 25 MB); built here,
-in the process every worker is forked from, they are shared pages.
+Importing the tasks (digest.tasks) is not all a worker needs: the first article also builds
+tables that live for the whole process (the stop lists of every language that cleaning uses to
+judge a page's language, the sentence splitter's model, trafilatura's parsers). Built in each
+worker, they cost every worker its own copy (about 25 MB); built here, in the process every
+worker is forked from, they are shared pages.
 
 Then gc.freeze(): a worker's garbage collector would otherwise walk (and so write to, and copy)
 every page of these shared objects on its first full collection.
@@ -17,7 +17,7 @@ import gc
 from digest.boilerplate_cues import stopwords_for
 from digest.malloc import give_back_freed_memory
 from digest.models import Skipped, SourceItem
-from digest.pipeline import extract_one, summarise_one
+from digest.tasks import extract_one, summarise_one
 
 _TEXT = (
     "The council voted on Tuesday to repair the harbour wall before the winter storms. "

@@ -9,7 +9,8 @@ see them as if the work had been done here.
 
 Processes come from a forkserver, not a plain fork: `digest serve` has scheduler threads, and
 forking a threaded process can copy a lock held by another thread. The forkserver imports the
-pipeline once, and each worker is forked from it, so a worker starts in milliseconds.
+article tasks once (digest.tasks), and each worker is forked from it, so a worker starts in
+milliseconds.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ CHUNKS_PER_PROCESS = 16
 # copy on first use (the pipeline imports these lazily, to keep the CLI's start-up quick); the
 # last one also runs an article through, to build the tables first use builds. A module that
 # cannot be imported is skipped by the forkserver.
-_PRELOAD = ["digest.pipeline", "trafilatura", "numpy", "rensa", "digest.worker_preload"]
+_PRELOAD = ["digest.tasks", "trafilatura", "numpy", "rensa", "digest.worker_preload"]
 
 # Pools alive in this process, so `digest serve` can stop their workers when it must leave
 # in the middle of a run (see terminate_all).

@@ -9,8 +9,8 @@ from test_clean_layout import ES_BODY, ES_TITLE
 from digest.cli import main
 from digest.extract import explain, extract
 from digest.models import SourceItem
-from digest.pipeline import summarise_one
 from digest.summarise import summarize
+from digest.tasks import summarise_one
 
 STANDFIRST = (
     "Los barcos vuelven a Valdemora después de una reforma que ha durado más de lo previsto y "

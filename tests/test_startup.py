@@ -97,3 +97,12 @@ def test_summarising_and_folding_need_neither_scipy_nor_blingfire():
         "assert set(similar_pairs([signature(body), signature(body + ' More.')])) == {(0, 1)}\n"
     )
     assert imported_after(code).isdisjoint({"scipy", "blingfire"})
+
+
+def test_the_worker_processes_import_the_article_work_and_not_the_service():
+    # What the forkserver preloads (digest.workers) is shared by every worker: the state, the
+    # config, mail and the web front are the main process's business, and took the forkserver
+    # half a second and their memory.
+    modules = imported_after("import digest.tasks, digest.worker_preload")
+    assert {"trafilatura", "numpy", "rensa"} <= modules  # the warm-up ran an HTML page through
+    assert modules.isdisjoint({"sqlalchemy", "pydantic", "jinja2", "starlette", "httpx", "yaml"})

@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any
 
 from digest.models import Article, Skipped, SourceItem
-from digest.pipeline import extract_one, summarise_one
+from digest.tasks import extract_one, summarise_one
 
 logger = logging.getLogger(__name__)
 

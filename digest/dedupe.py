@@ -178,9 +178,15 @@ def similar_pairs(hashes: Sequence[Signature]) -> Iterator[tuple[int, int]]:
         # a thousand squared at once.
         for k, i in enumerate(members[:-1]):
             later = members[k + 1 :]
-            agree = np.count_nonzero(values[later] == values[i], axis=1) / values.shape[1]
-            for j in later[agree >= THRESHOLD]:
+            for j in later[_similarities(values, later, i) >= THRESHOLD]:
                 yield int(i), int(j)
+
+
+def _similarities(values: np.ndarray, rows: np.ndarray, i: int) -> np.ndarray:
+    """`similarity` of row i of `values` with each of `rows`, at once."""
+    import numpy as np
+
+    return np.count_nonzero(values[rows] == values[i], axis=1) / values.shape[1]
 
 
 def _candidates(values: np.ndarray) -> Iterator[np.ndarray]:
@@ -229,8 +235,7 @@ def find_repeats(
     for members in _candidates(values):
         old, new = members[members < first], members[members >= first]
         for m in new if len(old) else ():
-            agree = np.count_nonzero(values[old] == values[m], axis=1) / values.shape[1]
-            for e, score in zip(old, agree, strict=True):
+            for e, score in zip(old, _similarities(values, old, m), strict=True):
                 if score >= THRESHOLD:
                     k, key = signed[m - first], (float(score), -earlier[e][0])
                     best[k] = max(best.get(k, key), key)

@@ -6,8 +6,9 @@ the first big buffer of a run is freed (a page's HTML, a pickled chunk of articl
 one comes from the heap, which keeps what is freed below its top. Measured on 10,000 stories
 (benchmarks/end_to_end.py, PSS sampled per process), the worker process ended the run holding
 142 MB, of which about 30 MB it no longer used. A fixed threshold turns the raising off
-(mallopt(3)). It is 1 MB, not lower: MinHash makes a few 0.5 MB arrays per article, and
-mapping each one anew cost 2-3% more CPU at 256 KB; at 1 MB the cost is within the noise. The
+(mallopt(3)). It is 1 MB, not lower: datasketch's MinHash (since replaced by rensa) made a few
+0.5 MB arrays per article, and mapping each one anew cost 2-3% more CPU at 256 KB; at 1 MB the
+cost was within the noise, and no per-article buffer of ours comes near it now. The
 trim threshold is raised to match, so a freed heap top is not handed back and asked for again
 at every article.
 

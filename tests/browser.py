@@ -58,12 +58,30 @@ def chromium(width: int, height: int = 900, *, dark: bool = False) -> Iterator:
 
 def wait_for_text(driver, text: str) -> None:
     """Until the page's body shows `text` (a page load or a form post has finished)."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    # The old page's body goes stale while the new one loads: look again.
-    loading = (StaleElementReferenceException, NoSuchElementException)
-    WebDriverWait(driver, WAIT, ignored_exceptions=loading).until(
-        lambda d: text in d.find_element(By.TAG_NAME, "body").text
+    WebDriverWait(driver, WAIT).until(lambda d: text in _body_text(d))
+
+
+# While a new page replaces the old one, the old body goes away under a query. Chromium says so
+# as a stale element, a missing one, or (chromedriver since 134, between finding the node and
+# reading it) as an "unknown error" naming a node that left the document: all mean "look again".
+_NODE_GONE = ("does not belong to the document", "No node with given id")
+
+
+def _body_text(driver) -> str:
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+        WebDriverException,
     )
+    from selenium.webdriver.common.by import By
+
+    try:
+        return driver.find_element(By.TAG_NAME, "body").text
+    except (StaleElementReferenceException, NoSuchElementException):
+        return ""
+    except WebDriverException as error:
+        if any(sign in str(error.msg) for sign in _NODE_GONE):
+            return ""
+        raise

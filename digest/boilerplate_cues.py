@@ -460,16 +460,6 @@ def _stoplists() -> dict[str, frozenset[str]]:
     return lists
 
 
-@lru_cache(maxsize=1)
-def _languages_of_word() -> dict[str, tuple[str, ...]]:
-    """Inverted index word -> languages listing it, so detection is one pass over the page."""
-    index: dict[str, list[str]] = {}
-    for lang, words in _stoplists().items():
-        for w in words:
-            index.setdefault(w, []).append(lang)
-    return {w: tuple(langs) for w, langs in index.items()}
-
-
 def stopwords_for(words: list[str]) -> frozenset[str]:
     """The stoplist of the page's language: the one covering most of the page's words."""
     lists = _stoplists()
@@ -479,9 +469,19 @@ def stopwords_for(words: list[str]) -> frozenset[str]:
     english_hits = sum(map(english.__contains__, map(str.lower, words)))
     if words and english_hits >= ENGLISH_SHARE * len(words):
         return english
-    index = _languages_of_word()
-    votes: Counter[str] = Counter()
-    for w, c in Counter(w.lower() for w in words).items():
-        for lang in index.get(w, ()):
-            votes[lang] += c
-    return lists[votes.most_common(1)[0][0]] if votes else english
+    # Each language's vote is how often the page uses words of its list. A tie goes to the
+    # language that has the page's earliest word, then to the first in `lists`' order.
+    counts = Counter(map(str.lower, words))
+    position = {w: n for n, w in enumerate(counts)}
+    best: tuple[tuple[int, int, int], str] | None = None
+    for order, (lang, stoplist) in enumerate(lists.items()):
+        shared = stoplist.intersection(counts)  # C loops over the page's distinct words
+        if shared:
+            key = (
+                sum(map(counts.__getitem__, shared)),
+                -min(map(position.__getitem__, shared)),
+                -order,
+            )
+            if best is None or key > best[0]:
+                best = (key, lang)
+    return lists[best[1]] if best else english

@@ -33,9 +33,9 @@ _HTML = (
 
 
 def warm_up() -> None:
-    # Text that is not English builds the index of every language's stop words (11 MB), which
-    # the English warm-up article below never needs: built here, it is shared, not built again
-    # by each worker on its first list-like or foreign page.
+    # Text that is not English loads every language's stop list (23 MB), which the English
+    # warm-up article below never needs: loaded here, they are shared, not loaded again by each
+    # worker on its first list-like or foreign page.
     stopwords_for("Der Rat hat am Dienstag beschlossen, die Mauer zu reparieren".split())
     for body, content_type in ((_TEXT, "text/plain"), (_HTML, "text/html")):
         item = SourceItem(

@@ -55,11 +55,13 @@ _HEADER = struct.Struct("<4sHHI")
 _TAG = b"RMH1"
 
 
-def shingles(text: str, size: int = 3) -> set[str]:
+def shingles(text: str) -> list[str]:
+    """The text's word 3-grams, in order, repeats included: a MinHash is the same either way,
+    and making the set cost more than the hashing."""
     words = _WORD.findall(text.lower())
-    if len(words) < size:
-        return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+    if len(words) < 3:
+        return [" ".join(words)] if words else []
+    return [f"{a} {b} {c}" for a, b, c in zip(words[:-2], words[1:-1], words[2:], strict=True)]
 
 
 def signature(text: str) -> Signature | None:
@@ -71,7 +73,7 @@ def signature(text: str) -> Signature | None:
     if not grams:
         return None
     minhash = RMinHash(num_perm=NUM_PERM, seed=SEED)
-    minhash.update(list(grams))
+    minhash.update(grams)
     return np.array(minhash.digest(), dtype=np.uint32)
 
 

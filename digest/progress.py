@@ -25,6 +25,10 @@ def progress(desc: str, *, total: int | None = None, unit: str = "item") -> Iter
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
+    # No monitor thread: it only corrects a stalled bar's refresh rate, and a second thread
+    # would keep the worker pool from forking (digest.workers).
+    tqdm.monitor_interval = 0
+
     # Without a total, a plain count reads better than tqdm's default "3item [00:01, 2.9item/s]".
     counter = "{desc}: {n_fmt} " + unit + "s{postfix} [{elapsed}]"
     with ExitStack() as stack:

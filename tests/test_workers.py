@@ -18,6 +18,10 @@ from digest.workers import Workers
 
 log = logging.getLogger("digest.test_workers")
 
+# How the workers start: a plain fork (`digest run`, one thread) or from the forkserver (`digest
+# serve`'s threads). Each behaviour below holds for both.
+METHODS = ["fork", "forkserver"]
+
 
 def whoami(n: int) -> tuple[int, int]:
     log.info("item %d done", n)
@@ -50,8 +54,12 @@ def items(count: int) -> list[SourceItem]:
     return out
 
 
-def test_tasks_run_in_other_processes_in_order_and_their_logs_reach_this_one(caplog):
-    with caplog.at_level(logging.INFO, logger="digest"), Workers(2, min_items_per_worker=1) as pool:
+@pytest.mark.parametrize("start_method", METHODS)
+def test_tasks_run_in_other_processes_in_order_and_their_logs_reach_this_one(caplog, start_method):
+    with (
+        caplog.at_level(logging.INFO, logger="digest"),
+        Workers(2, min_items_per_worker=1, start_method=start_method) as pool,
+    ):
         results = list(pool.map(whoami, list(range(40))))
     assert [n for n, _ in results] == list(range(40))
     pids = {pid for _, pid in results}
@@ -61,10 +69,11 @@ def test_tasks_run_in_other_processes_in_order_and_their_logs_reach_this_one(cap
     assert {r.process for r in lines} == pids
 
 
-def test_extracting_on_two_processes_gives_what_one_process_gives():
+@pytest.mark.parametrize("start_method", METHODS)
+def test_extracting_on_two_processes_gives_what_one_process_gives(start_method):
     batch = items(24)
     one = extract_all(list(batch), Workers(1))
-    with Workers(2, min_items_per_worker=1) as pool:
+    with Workers(2, min_items_per_worker=1, start_method=start_method) as pool:
         two = extract_all(list(batch), pool)
     assert [a.uid for a in two[0]] == [a.uid for a in one[0]] == [f"uid{n}" for n in range(24)]
     assert two[0] == one[0]
@@ -73,19 +82,21 @@ def test_extracting_on_two_processes_gives_what_one_process_gives():
     assert [s.uid for s in two[2]] == ["empty"]
 
 
-def test_a_killed_worker_loses_nothing(caplog):
+@pytest.mark.parametrize("start_method", METHODS)
+def test_a_killed_worker_loses_nothing(caplog, start_method):
     # Item 0 is in the first chunk, which is always a worker's.
     task = partial(die_once_on, victim=0, main_pid=os.getpid())
     with (
         caplog.at_level(logging.WARNING, logger="digest"),
-        Workers(2, min_items_per_worker=1) as pool,
+        Workers(2, min_items_per_worker=1, start_method=start_method) as pool,
     ):
         assert list(pool.map(task, list(range(30)))) == [n * n for n in range(30)]
     assert any("worker process died" in m for m in caplog.messages)
 
 
-def test_terminate_all_stops_the_workers_mid_task(caplog):
-    pool = Workers(2, min_items_per_worker=1)
+@pytest.mark.parametrize("start_method", METHODS)
+def test_terminate_all_stops_the_workers_mid_task(caplog, start_method):
+    pool = Workers(2, min_items_per_worker=1, start_method=start_method)
     outcome = []
 
     def run():
@@ -108,17 +119,31 @@ def test_terminate_all_stops_the_workers_mid_task(caplog):
             thread = threading.Thread(target=run)
             thread.start()
             assert started.wait(60), "no worker started its task"
-            processes = list(pool._pool._processes.values())
+            pids = list(pool._pool._processes)
             workers.terminate_all()
             thread.join(60)
     finally:
         logging.getLogger("digest.test_workers").removeHandler(seen)
     assert not thread.is_alive()
     assert outcome and type(outcome[0]).__name__ == "BrokenProcessPool"
-    for process in processes:
-        process.join(30)
-        assert not process.is_alive()
+    # By pid: a forked worker is this process's child, which the pool's own thread reaps, so
+    # a second join here can find it gone and report it alive.
+    gone_within(60, pids)
     pool.close()
+
+
+@pytest.mark.parametrize("count", [1, 7, 40, 3000, 10_000])
+def test_chunks_cover_the_items_in_order_and_shrink_as_the_work_goes(count):
+    items = list(range(count))
+    chunks = workers._guided_chunks(items, 2)
+    assert [n for chunk in chunks for n in chunk] == items
+    sizes = [len(chunk) for chunk in chunks]
+    # Never larger than the one before, but for the last: what is left.
+    assert all(a >= b for a, b in zip(sizes[:-2], sizes[1:-1], strict=True))
+    # The last chunks are small: at the end, a process never waits for a long one.
+    assert max(sizes[-2:]) <= max(1, count // 128)
+    if count >= 40:
+        assert sizes[0] >= 4 * sizes[-2]
 
 
 @pytest.mark.parametrize("size", [None, 1])
@@ -134,7 +159,8 @@ def test_a_digest_made_on_two_processes_is_the_one_made_on_one(tmp_path, monkeyp
     from digest.config import load_config
     from digest.pipeline import run_once
 
-    monkeypatch.setattr(workers, "MIN_ITEMS_PER_WORKER", 1)  # a pool even for a few articles
+    # A pool even for a few articles, however its workers start.
+    monkeypatch.setattr(workers, "MIN_ITEMS_PER_WORKER", {"fork": 1, "forkserver": 1})
     made = {}
     for size in (1, 2):
         root = tmp_path / f"w{size}"
@@ -189,17 +215,27 @@ def test_workers_end_when_the_process_that_owns_them_is_killed(tmp_path):
         owner.kill()
         owner.wait(30)
 
-    def alive(pid: int) -> bool:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
+    gone_within(60, pids)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
         with open(f"/proc/{pid}/stat") as fh:  # a zombie is gone for our purpose
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
-    deadline = time.monotonic() + 60
+
+def gone_within(seconds: float, pids) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
     while any(alive(pid) for pid in pids):
-        assert time.monotonic() < deadline, f"workers {pids} outlived their owner"
+        assert time.monotonic() < deadline, f"workers {pids} are still running"
         time.sleep(0.05)
 
 
@@ -224,7 +260,38 @@ def forkservers() -> list[int]:
 def test_the_forkserver_goes_with_the_last_pool_and_comes_back_for_the_next():
     # It holds a copy of the whole pipeline: kept past the pool, it is memory for nothing.
     for _ in range(2):
-        with Workers(2, min_items_per_worker=1) as pool:
+        with Workers(2, min_items_per_worker=1, start_method="forkserver") as pool:
             assert [n for n, _ in pool.map(whoami, list(range(8)))] == list(range(8))
             assert len(forkservers()) == 1
         assert forkservers() == []
+
+
+CHOOSER = """
+import logging, sys, threading
+sys.path[:0] = [{tests!r}]
+from digest.workers import Workers
+from test_workers import whoami
+
+logging.basicConfig(level=logging.DEBUG, format="%(message)s")
+if {threaded}:
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+with Workers(2, min_items_per_worker=1) as pool:
+    assert [n for n, _ in pool.map(whoami, list(range(8)))] == list(range(8))
+"""
+
+
+@pytest.mark.parametrize(("threaded", "method"), [(False, "fork"), (True, "forkserver")])
+def test_workers_are_forked_only_from_a_process_with_one_thread(threaded, method):
+    # A fork copies every lock as it is: one that another thread holds would stay held in the
+    # worker for good. `digest run` has one thread; `digest serve` has its scheduler's.
+    import subprocess
+    import sys
+
+    from helpers import REPO
+
+    script = CHOOSER.format(tests=str(REPO / "tests"), threaded=threaded)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"Started 1 worker processes ({method})" in done.stderr

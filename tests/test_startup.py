@@ -44,6 +44,18 @@ def test_status_and_check_config_import_no_pipeline_network_or_render_library(mo
     )
 
 
+def test_a_run_of_folders_imports_no_http_client(tmp_path):
+    # httpx and its certificate store are for feeds and pages; a run that reads neither does
+    # not wait for them.
+    from helpers import SEED, add_article, write_config
+
+    config = write_config(tmp_path)
+    add_article(tmp_path / "articles", "seed.txt", SEED.read_text(encoding="utf-8"))
+    loaded = imported_after(f"from digest.cli import main; main(['run', '-c', {str(config)!r}])")
+    assert "rensa" in loaded  # the run did its work: it signed the article
+    assert loaded.isdisjoint({"httpx", "httpcore"}), loaded & {"httpx", "httpcore"}
+
+
 def test_import_digest_does_not_import_its_api_modules():
     # The cycle this guards against: digest/__init__ imported digest.config, which imports
     # __version__ from digest/__init__.

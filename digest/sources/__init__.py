@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib import import_module
 
 from digest.errors import SourceError
 from digest.models import Skipped, SourceItem
@@ -41,10 +42,15 @@ class Collected:
     failed_sources: tuple[tuple[str, str], ...]  # (source name, one-line reason)
 
 
-def _readers() -> dict[str, Callable[..., Reading]]:
-    from digest.sources import feed, folder, page
+# Source types with a reader: each is the module digest.sources.<type>, with a `read`.
+READERS = ("folder", "feed", "page")
 
-    return {"folder": folder.read, "feed": feed.read, "page": page.read}
+
+def _readers(types: Iterable[str]) -> dict[str, Callable[..., Reading]]:
+    # Only the types configured are imported: the web readers bring httpx, which a config of
+    # folders never needs.
+    wanted = set(types)
+    return {t: import_module(f"digest.sources.{t}").read for t in READERS if t in wanted}
 
 
 def collect(sources: Iterable, *, seen: Seen, **context) -> Collected:
@@ -53,8 +59,8 @@ def collect(sources: Iterable, *, seen: Seen, **context) -> Collected:
     Readers get `seen` too, so a web source can skip fetching pages it already has. Each
     source's items are checked in one call, once it has been read.
     """
-    readers = _readers()
     sources = list(sources)
+    readers = _readers(source.type for source in sources)
     lock = threading.Lock()
     finished = 0
 

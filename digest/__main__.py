@@ -2,6 +2,6 @@
 
 import sys
 
-from digest.cli import main
+from digest.cli import entry
 
-sys.exit(main())
+sys.exit(entry())

@@ -8,6 +8,7 @@ traceback. Output that is the command's answer goes to stdout; logs go to stderr
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -39,6 +40,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
+
+
+def entry() -> int:
+    """The `digest` command and `python -m digest`: `main`, then an exit without a last sweep.
+
+    The interpreter's last garbage collection walks every object the command built, only to
+    free what the exit frees anyway: 0.3 s after a run of 3,000 stories. Objects frozen here
+    are left out of it. Nothing waits on it: state connections, files and log handlers are
+    closed by the command or at exit, before that collection. Tests call `main`.
+    """
+    code = main()
+    gc.freeze()
+    return code
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:

@@ -133,9 +133,11 @@ BY_POSITION = frozenset(
 # cookie notice ...) has no page around its article: what the rules dropped for its place there
 # (a letter's address block, an infobox, a heading above the first long paragraph) is kept
 # aside whatever its score, and so is a byline or dateline, which an article carries as well as
-# a page ("By Jane Roe" over an essay, a speech's date). Every dev page dump has furniture;
-# most clean articles have none.
+# a page ("By Jane Roe" over an essay, a speech's date), and a photo's caption or credit: with
+# no page around, the pictures are the article's own. Every dev page dump has furniture; most
+# clean articles have none.
 BYLINE_REASON = "byline/date"
+CAPTION_REASONS = ("photo caption/credit", "photo caption (next to credit)")
 NOT_FURNITURE = BY_POSITION | {
     "no words",
     "title",
@@ -143,12 +145,13 @@ NOT_FURNITURE = BY_POSITION | {
     "too long for one paragraph",
     CLASSIFIER_REASON,
     BYLINE_REASON,
+    *(reason.partition(" (")[0] for reason in CAPTION_REASONS),
 }
 NO_PAGE = "no page furniture around the text"
 # Drops for what a paragraph says that prose shares with furniture (_prose_said_like_furniture):
 # kept aside in the last tier when the classifier is sure. Not bios, offers, cookie notices,
 # whose sentences are prose as well (their tests in tests/test_clean_furniture.py).
-CUE_ASIDE = (CTA_REASON, "photo caption/credit", "photo caption (next to credit)")
+CUE_ASIDE = (CTA_REASON, *CAPTION_REASONS)
 SAID_LIKE_FURNITURE = "said like furniture"
 # Drops for a short cue that an article's own lines share (_set_aside_items_in_body).
 IN_BODY_ITEMS = ("byline/date", "menu bullet")
@@ -321,7 +324,7 @@ def _set_aside(paras: list[_Para]) -> None:
                 p.aside, p.reason = p.reason, None
             elif no_page and p.words:  # (a repeated bare URL's empty remains: nothing)
                 p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
-        elif no_page and p.reason == BYLINE_REASON:
+        elif no_page and (p.reason == BYLINE_REASON or p.reason in CAPTION_REASONS):
             p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
         elif p.reason is not None and _prose_said_like_furniture(p):
             p.aside, p.reason = f"{p.reason}; {SAID_LIKE_FURNITURE}", None

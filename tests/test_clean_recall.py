@@ -254,6 +254,22 @@ def test_a_byline_or_dateline_of_a_text_with_no_page_furniture_is_kept_aside() -
     ]
 
 
+def test_a_photo_credit_of_a_text_with_no_page_furniture_is_kept_aside() -> None:
+    # An interview's "File photo of ... Image: Jane Roe.": with no page around the text, the
+    # picture is the article's own, and so are its caption and credit (not for the brief).
+    credit = "File photo of the harbour wall after the March storm. Image: Jane Roe."
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY, credit])
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert reasons[credit] == f"{ASIDE} (photo caption/credit; {NO_PAGE})"
+    article = extract(_text_item(DIRTY_TITLE, page.partition("\n\n")[2]))
+    assert article.text.split("\n\n") == [*DIRTY_BODY, credit]
+    brief = summarize(article.text, sentences=len(DIRTY_BODY) + 2, aside=article.aside)
+    assert credit not in " ".join(brief)
+    # On a page (a share bar), a credit is the page's and is still dropped.
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY, credit, SHARE_BAR])
+    assert not kept_in(clean_paragraphs(page, title=DIRTY_TITLE), credit)
+
+
 def test_a_heading_opening_with_by_is_no_byline() -> None:
     # A travel guide's "By car" / "By ferry" and a textbook's "By the end of this section ..."
     # open with "By", but a byline names someone.
@@ -275,7 +291,7 @@ def test_prose_about_copyright_is_no_credit_line() -> None:
     )
     credit = "Image copyright Harbour Trust"
     page = "\n\n".join(
-        [DIRTY_TITLE, DIRTY_BODY[0], prose, *DIRTY_BODY[1:3], credit, *DIRTY_BODY[3:]]
+        [DIRTY_TITLE, DIRTY_BODY[0], prose, *DIRTY_BODY[1:3], credit, *DIRTY_BODY[3:], SHARE_BAR]
     )
     reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
     assert reasons[prose] is None
@@ -360,7 +376,7 @@ def test_a_short_line_of_speech_in_the_first_person_is_no_call_to_action() -> No
 
 def test_a_wire_sign_off_before_the_agency_credit_is_no_caption() -> None:
     sign_off = "(Reporting by Jane Roe; Editing by Owen Marsh)"
-    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY, sign_off, "© Reuters"])
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY, sign_off, "© Reuters", SHARE_BAR])
     rows = clean_paragraphs(page, title=DIRTY_TITLE)
     assert kept_in(rows, sign_off)
     assert not kept_in(rows, "© Reuters")

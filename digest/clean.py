@@ -133,9 +133,10 @@ BY_POSITION = frozenset(
 # cookie notice ...) has no page around its article: what the rules dropped for its place there
 # (a letter's address block, an infobox, a heading above the first long paragraph) is kept
 # aside whatever its score, and so is a byline or dateline, which an article carries as well as
-# a page ("By Jane Roe" over an essay, a speech's date), and a photo's caption or credit: with
-# no page around, the pictures are the article's own. Every dev page dump has furniture; most
-# clean articles have none.
+# a page ("By Jane Roe" over an essay, a speech's date), a photo's caption or credit (with no
+# page around, the pictures are the article's own), and a line of symbols, the text's own
+# scene break or rule ("* * *", "___"). Every dev page dump has furniture; most clean articles
+# have none.
 BYLINE_REASON = "byline/date"
 CAPTION_REASONS = ("photo caption/credit", "photo caption (next to credit)")
 NOT_FURNITURE = BY_POSITION | {
@@ -325,6 +326,8 @@ def _set_aside(paras: list[_Para]) -> None:
             elif no_page and p.words:  # (a repeated bare URL's empty remains: nothing)
                 p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
         elif no_page and (p.reason == BYLINE_REASON or p.reason in CAPTION_REASONS):
+            p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
+        elif no_page and _family(p.reason or "") == "no words" and p.text:
             p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
         elif p.reason is not None and _prose_said_like_furniture(p):
             p.aside, p.reason = f"{p.reason}; {SAID_LIKE_FURNITURE}", None

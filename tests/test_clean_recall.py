@@ -270,6 +270,15 @@ def test_a_photo_credit_of_a_text_with_no_page_furniture_is_kept_aside() -> None
     assert not kept_in(clean_paragraphs(page, title=DIRTY_TITLE), credit)
 
 
+def test_a_scene_break_of_a_text_with_no_page_furniture_is_kept_aside() -> None:
+    # A story's "* * *" between its parts: no words, but the text's own line.
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:3], "* * *", *DIRTY_BODY[3:]])
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert reasons["* * *"] == f"{ASIDE} (no words (bare URL or symbols); {NO_PAGE})"
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:3], "* * *", *DIRTY_BODY[3:], SHARE_BAR])
+    assert not kept_in(clean_paragraphs(page, title=DIRTY_TITLE), "* * *")
+
+
 def test_a_heading_opening_with_by_is_no_byline() -> None:
     # A travel guide's "By car" / "By ferry" and a textbook's "By the end of this section ..."
     # open with "By", but a byline names someone.

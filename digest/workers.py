@@ -103,9 +103,9 @@ class Workers:
         are done (so progress can be shown as the work goes).
 
         This process is one of the `size`: the pool has `size - 1` workers, and while the
-        next results in order are not ready, this process takes a chunk from the end that no
-        worker has started. Waiting idle on the workers cost a whole process's memory and the
-        pickling of its share of the articles, for no more cores at work.
+        next results in order are not ready, this process does the next chunk no worker has.
+        Waiting idle on the workers cost a whole process's memory and the pickling of its share
+        of the articles, for no more cores at work.
         """
         method = self._method()
         least = self.min_items_per_worker or MIN_ITEMS_PER_WORKER[method]
@@ -157,7 +157,6 @@ class Workers:
             # A worker was killed (out of memory, a signal). What it was doing is not lost:
             # the rest is done here, one item at a time, each still isolated by `fn`.
             left = [k for k in range(front, len(chunks)) if k not in here]
-            del futures
             logger.warning(
                 "A worker process died (%s); finishing %d items in this process",
                 exc,

@@ -139,6 +139,9 @@ BY_POSITION = frozenset(
 # have none.
 BYLINE_REASON = "byline/date"
 CAPTION_REASONS = ("photo caption/credit", "photo caption (next to credit)")
+NO_WORDS_REASON = "no words (bare URL or symbols)"
+# ... the lines such a text carries as an article does, kept aside whatever their score.
+OWN_LINES = (BYLINE_REASON, *CAPTION_REASONS, NO_WORDS_REASON)
 NOT_FURNITURE = BY_POSITION | {
     "no words",
     "title",
@@ -325,9 +328,7 @@ def _set_aside(paras: list[_Para]) -> None:
                 p.aside, p.reason = p.reason, None
             elif no_page and p.words:  # (a repeated bare URL's empty remains: nothing)
                 p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
-        elif no_page and (p.reason == BYLINE_REASON or p.reason in CAPTION_REASONS):
-            p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
-        elif no_page and _family(p.reason or "") == "no words" and p.text:
+        elif no_page and p.reason in OWN_LINES and p.text:  # (not a bare URL's empty remains)
             p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
         elif p.reason is not None and _prose_said_like_furniture(p):
             p.aside, p.reason = f"{p.reason}; {SAID_LIKE_FURNITURE}", None
@@ -563,7 +564,7 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     text, words = p.text, p.words
     n = len(words)
     if n == 0:
-        return "no words (bare URL or symbols)"
+        return NO_WORDS_REASON
     if title_key and p.key == title_key:
         return "title"
     if cues.BULLET.match(text) and n < MENU_BULLET_WORDS:

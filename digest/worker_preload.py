@@ -1,4 +1,5 @@
-"""Imported once, by the worker pool's forkserver (workers._PRELOAD), never by the CLI.
+"""Imported once, by the process the pool's workers are forked from (workers._PRELOAD): the
+forkserver, or `digest run` itself just before it forks them. Never at the CLI's start-up.
 
 Importing the tasks (digest.tasks) is not all a worker needs: the first article also builds
 tables that live for the whole process (the stop lists of every language that cleaning uses to
@@ -7,7 +8,8 @@ worker, they cost every worker its own copy (about 25 MB); built here, in the pr
 worker is forked from, they are shared pages.
 
 Then gc.freeze(): a worker's garbage collector would otherwise walk (and so write to, and copy)
-every page of these shared objects on its first full collection.
+every page of these shared objects on its first full collection. (In `digest run`, the pool
+unfreezes this process's objects once its workers are forked.)
 """
 
 from __future__ import annotations

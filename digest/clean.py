@@ -129,14 +129,13 @@ STANDFIRST_REASON = "standfirst (before byline)"
 BY_POSITION = frozenset(
     reason.partition(" (")[0] for reason in (*RESTORABLE, ABOVE_BODY_REASON, STANDFIRST_REASON)
 )
-# A text where no paragraph was dropped for what it says (no call to action, credit, menu,
-# cookie notice ...) has no page around its article: what the rules dropped for its place there
-# (a letter's address block, an infobox, a heading above the first long paragraph) is kept
-# aside whatever its score, and so is a byline or dateline, which an article carries as well as
-# a page ("By Jane Roe" over an essay, a speech's date), a photo's caption or credit (with no
-# page around, the pictures are the article's own), and a line of symbols, the text's own
-# scene break or rule ("* * *", "___"). Every dev page dump has furniture; most clean articles
-# have none.
+# A text where at most OWN_FURNITURE_MAX paragraphs were dropped for what they say (a call to
+# action, credit, menu, cookie notice ...) has no page around its article: what the rules or
+# the classifier dropped for its place there (a letter's address block, an infobox, a heading
+# above the first long paragraph) is kept aside whatever its score, and so is a byline or
+# dateline, which an article carries as well as a page ("By Jane Roe" over an essay, a speech's
+# date), a photo's caption or credit (with no page around, the pictures are the article's own),
+# and a line of symbols, the text's own scene break or rule ("* * *", "___").
 BYLINE_REASON = "byline/date"
 CAPTION_REASONS = ("photo caption/credit", "photo caption (next to credit)")
 NO_WORDS_REASON = "no words (bare URL or symbols)"
@@ -152,6 +151,14 @@ NOT_FURNITURE = BY_POSITION | {
     *(reason.partition(" (")[0] for reason in CAPTION_REASONS),
 }
 NO_PAGE = "no page furniture around the text"
+# A page carries many pieces of furniture (83 of the 92 extract/ dumps ten or more); an article
+# may carry a few of its own, which its authors count as its text: a follow line, the author's
+# bio, a contact address, "Listen again to the interview" (the clean articles have at most
+# three: BBC's one, GUM's two, the extract/ gold bodies' three). In a text with no more than
+# this many, they are kept aside in the last tier, as the article's own lines (OWN_FURNITURE),
+# when a brief has something surer to quote: a text of calls to action alone is no article.
+OWN_FURNITURE_MAX = 3
+OWN_FURNITURE = "too few such lines for a page"
 # Drops for what a paragraph says that prose shares with furniture (_prose_said_like_furniture):
 # kept aside in the last tier when the classifier is sure. Not bios, offers, cookie notices,
 # whose sentences are prose as well (their tests in tests/test_clean_furniture.py).
@@ -300,11 +307,13 @@ def doubt(reason: str | None) -> int:
     if reason is None:
         return 0
     inner = reason.removeprefix(f"{ASIDE} (").removesuffix(")")
-    if inner.endswith(SAID_LIKE_FURNITURE):  # its words are a page's: quoted last of all
+    if inner.endswith((SAID_LIKE_FURNITURE, OWN_FURNITURE)):  # a page's words: quoted last
         return 3
     # a date line or list item inside the body is the article's, but no sentence to lead with
     item = inner.partition(";")[0] in IN_BODY_ITEMS
-    return 2 if inner == DOUBT_REASON or item else 1
+    # ... nor one the classifier finds more likely page text (kept only for having no page)
+    page_like = inner == DOUBT_REASON or inner.startswith(CLASSIFIER_REASON)
+    return 2 if page_like or item else 1
 
 
 def _set_aside(paras: list[_Para]) -> None:
@@ -314,23 +323,30 @@ def _set_aside(paras: list[_Para]) -> None:
     is an error too; and a kept paragraph the classifier is not sure of (under BRIEF_AT) is
     kept aside as well, since a brief sentence from the page around the article is the error
     readers see. Only the rules and the classifier together drop a paragraph for good; and
-    in a text with no furniture at all (no drop for what a paragraph says, NOT_FURNITURE),
-    the rules that judge by place drop nothing: a text with no page around it has no place
-    to be outside of."""
-    no_page = not _has_furniture(paras)
+    in a text with no page around it (at most OWN_FURNITURE_MAX drops for what a paragraph
+    says, NOT_FURNITURE), nothing is dropped for its place, having no place to be outside
+    of, and what was dropped for what it says is the article's own sign-off."""
+    no_page = _furniture(paras) <= OWN_FURNITURE_MAX
+    # what a brief may quote before the last tier: without it, a text of calls to action
+    has_article = any(p.reason is None and (p.score is None or p.score >= BRIEF_AT) for p in paras)
     for p in paras:
         if p.score is None:  # a text's only paragraph: its article
             continue
         if p.reason is None and p.score < BRIEF_AT:
             p.aside = UNSURE_REASON if p.score >= KEEP_AT else DOUBT_REASON
-        elif p.reason is not None and _family(p.reason) in BY_POSITION:
-            if p.score >= KEEP_AT:
-                p.aside, p.reason = p.reason, None
-            elif no_page and p.words:  # (a repeated bare URL's empty remains: nothing)
-                p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
-        elif no_page and p.reason in OWN_LINES and p.text:  # (not a bare URL's empty remains)
+        elif p.reason is None or not p.text:  # (a bare URL's empty remains: nothing to keep)
+            continue
+        elif _family(p.reason) in BY_POSITION and p.score >= KEEP_AT:
+            p.aside, p.reason = p.reason, None
+        elif no_page and (
+            _family(p.reason) in BY_POSITION
+            or p.reason in OWN_LINES
+            or p.reason.startswith(CLASSIFIER_REASON)
+        ):
             p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
-        elif p.reason is not None and _prose_said_like_furniture(p):
+        elif no_page and has_article and _family(p.reason) not in NOT_FURNITURE:
+            p.aside, p.reason = f"{p.reason}; {OWN_FURNITURE}", None
+        elif _prose_said_like_furniture(p):
             p.aside, p.reason = f"{p.reason}; {SAID_LIKE_FURNITURE}", None
 
 
@@ -609,12 +625,9 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     return None
 
 
-def _has_furniture(paras: list[_Para]) -> bool:
-    """Whether a paragraph was dropped for what it says (see NOT_FURNITURE)."""
-    for p in paras:
-        if p.reason is not None and _family(p.reason) not in NOT_FURNITURE:
-            return True
-    return False
+def _furniture(paras: list[_Para]) -> int:
+    """How many paragraphs were dropped for what they say (see NOT_FURNITURE)."""
+    return sum(p.reason is not None and _family(p.reason) not in NOT_FURNITURE for p in paras)
 
 
 def _pitch(p: _Para) -> bool:

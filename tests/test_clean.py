@@ -67,6 +67,9 @@ DIRTY_BODY = [
     "Work on the foundations is expected to begin next month, once the contractor has moved its "
     "equipment from a similar project further along the coast.",
 ]
+# A page's worth of furniture around an article: more lines dropped for what they say than an
+# article carries of its own (digest.clean.OWN_FURNITURE_MAX).
+PAGE_FURNITURE = ["Share on Facebook · Twitter · WhatsApp", "* Home", "* News", "* Weather"]
 DIRTY_JUNK = [
     "Skip to main content",
     "* Home",

@@ -4,7 +4,7 @@ sure of. All text is invented for these tests."""
 
 from __future__ import annotations
 
-from test_clean_layout import ES_BODY, ES_TITLE
+from test_clean_layout import ES_BODY, ES_FURNITURE, ES_TITLE
 
 from digest.cli import main
 from digest.extract import explain, extract
@@ -17,8 +17,7 @@ STANDFIRST = (
     "que ha costado dos millones."
 )
 DATELINE = "Texto: Marta Ruiz · 3 de marzo de 2024"
-SHARE = "Compartir en Facebook · Twitter · WhatsApp"  # a page: furniture besides the dateline
-PAGE = "\n\n".join([STANDFIRST, DATELINE, *ES_BODY, SHARE])
+PAGE = "\n\n".join([STANDFIRST, DATELINE, *ES_BODY, *ES_FURNITURE])
 
 
 def _item() -> SourceItem:
@@ -65,7 +64,7 @@ def test_explain_marks_what_is_kept_but_not_for_the_brief(tmp_path, capsys) -> N
     assert len(aside) == 1
     assert aside[0].startswith("~ kept, not for the brief (standfirst (before byline)) (score ")
     assert STANDFIRST[:60] in aside[0]
-    assert lines[-1] == "4 of 6 paragraphs kept, 1 of them not for the brief"
+    assert lines[-1] == "4 of 9 paragraphs kept, 1 of them not for the brief"
     path = tmp_path / "puerto.txt"
     path.write_text(f"{ES_TITLE}\n\n{PAGE}", encoding="utf-8")
     assert main(["summarize", str(path), "-n", "1", "-c", str(tmp_path / "none.yaml")]) == 0

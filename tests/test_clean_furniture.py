@@ -4,13 +4,14 @@ promo-code offers and book plugs. All text is invented for these tests."""
 from __future__ import annotations
 
 import pytest
-from test_clean import DIRTY_BODY, DIRTY_TITLE
+from test_clean import DIRTY_BODY, DIRTY_TITLE, PAGE_FURNITURE
 
 from digest.clean import clean_paragraphs, clean_text
 
 
 def _reasons(extra: list[str]) -> dict[str, str | None]:
-    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY, *extra])
+    """How each paragraph of a page (a menu above the body) ending with `extra` is judged."""
+    page = "\n\n".join([DIRTY_TITLE, *PAGE_FURNITURE, *DIRTY_BODY, *extra])
     return dict(clean_paragraphs(page, title=DIRTY_TITLE))
 
 

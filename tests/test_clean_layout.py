@@ -3,7 +3,7 @@ language-independent byline and click cues. All text is invented for these tests
 
 from __future__ import annotations
 
-from test_clean import DIRTY_BODY, DIRTY_TITLE
+from test_clean import DIRTY_BODY, DIRTY_TITLE, PAGE_FURNITURE
 
 from digest.clean import ASIDE, STANDFIRST_REASON, clean_paragraphs, clean_text
 
@@ -17,6 +17,13 @@ ES_BODY = [
     "Los pescadores, que llevaban semanas pidiendo una fecha para la reapertura, celebraron "
     "la noticia con una pequeña fiesta en la lonja, a la que acudieron vecinos de toda la "
     "comarca.",
+]
+# A Spanish page's furniture: more than an article carries of its own.
+ES_FURNITURE = [
+    "Compartir en Facebook · Twitter · WhatsApp",
+    "* Inicio",
+    "* Noticias",
+    "* Deportes",
 ]
 
 
@@ -34,8 +41,7 @@ def test_standfirst_before_non_english_dateline_is_kept_out_of_the_brief() -> No
         "y que ha costado dos millones."
     )
     dateline = "Texto: Marta Ruiz · 3 de marzo de 2024"
-    share = "Compartir en Facebook · Twitter · WhatsApp"  # a page: furniture besides the dateline
-    page = "\n\n".join([ES_TITLE, standfirst, dateline, *ES_BODY, share])
+    page = "\n\n".join([ES_TITLE, standfirst, dateline, *ES_BODY, *ES_FURNITURE])
     assert _kept(page, ES_TITLE) == [standfirst, *ES_BODY]
     reasons = dict(clean_paragraphs(page, title=ES_TITLE))
     assert reasons["Texto: Marta Ruiz · 3 de marzo de 2024"] == "byline/date"
@@ -52,7 +58,7 @@ def test_click_call_to_action_is_dropped_in_any_language() -> None:
         "Clique na imagem acima e veja como ficou o porto depois de três meses de obras.",
         "Klicken Sie auf das Bild, um alle Fotos der Wiedereröffnung zu sehen.",
     ):
-        page = "\n\n".join([ES_TITLE, ES_BODY[0], ES_BODY[1], cta, ES_BODY[2]])
+        page = "\n\n".join([ES_TITLE, ES_BODY[0], ES_BODY[1], cta, ES_BODY[2], *ES_FURNITURE])
         assert _kept(page, ES_TITLE) == ES_BODY
 
 
@@ -127,7 +133,9 @@ def test_interview_answers_between_repeated_questions_are_kept() -> None:
 
 def test_caption_before_a_source_label_inside_the_body_is_dropped() -> None:
     caption = "Flood levels in Kelmsby since 1990, in metres above the harbour datum."
-    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:3], caption, "Harbour Trust", *DIRTY_BODY[3:]])
+    page = "\n\n".join(
+        [DIRTY_TITLE, *DIRTY_BODY[:3], caption, "Harbour Trust", *DIRTY_BODY[3:], *PAGE_FURNITURE]
+    )
     assert _kept(page, DIRTY_TITLE) == DIRTY_BODY
     reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
     assert reasons[caption] == "caption (before source label)"

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from digest.clean import ABOVE_BODY_REASON, ASIDE, NO_PAGE, clean_paragraphs
+from digest.clean import ABOVE_BODY_REASON, ASIDE, NO_PAGE, OWN_FURNITURE, clean_paragraphs
 from digest.cli import main
 from digest.errors import ExtractionError
 from digest.extract import extract
 from digest.models import SourceItem
 from digest.sources.feed import as_html
 from digest.summarise import summarize
-from tests.test_clean import DIRTY_BODY, DIRTY_TITLE, SEED
+from tests.test_clean import DIRTY_BODY, DIRTY_TITLE, PAGE_FURNITURE, SEED
 
 # How CNN/DailyMail files and many CMS exports look: the whole story as one paragraph, which
 # ends in a photo caption rather than a full stop.
@@ -107,7 +107,9 @@ def test_page_without_title_element_is_titled(head, body_top, url, title) -> Non
 
 
 def test_summarize_explain_lists_each_paragraph_with_its_verdict(tmp_path, capsys) -> None:
-    page = "\n\n".join([DIRTY_TITLE, "* Home", "Share this article", *DIRTY_BODY])
+    page = "\n\n".join(
+        [DIRTY_TITLE, "* Home", "* News", "* Sport", "Share this article", *DIRTY_BODY]
+    )
     path = tmp_path / "page.txt"
     path.write_text(page, encoding="utf-8")
     assert main(["summarize", "--explain", str(path), "-c", str(tmp_path / "none.yaml")]) == 0
@@ -119,7 +121,7 @@ def test_summarize_explain_lists_each_paragraph_with_its_verdict(tmp_path, capsy
     assert any(
         line.startswith("+ kept (score ") and f"): {DIRTY_BODY[3][:60]}" in line for line in out
     )
-    assert out[-1] == f"{len(DIRTY_BODY)} of {len(DIRTY_BODY) + 2} paragraphs kept"
+    assert out[-1] == f"{len(DIRTY_BODY)} of {len(DIRTY_BODY) + 4} paragraphs kept"
 
 
 def test_an_item_with_no_article_text_says_why_in_one_line() -> None:
@@ -215,6 +217,7 @@ def test_a_pitch_next_to_a_call_to_action_is_still_dropped() -> None:
     pitch = "Stay ahead of the storm. Get the facts behind every flood warning in your town."
     page = "\n\n".join(
         [DIRTY_TITLE, *DIRTY_BODY[:3], "Subscribe to Harbour Weekly", pitch, *DIRTY_BODY[3:]]
+        + PAGE_FURNITURE
     )
     assert not kept_in(clean_paragraphs(page, title=DIRTY_TITLE), pitch)
 
@@ -231,12 +234,9 @@ def test_a_date_line_inside_the_body_is_kept_aside() -> None:
     assert dict(clean_paragraphs(page, title=DIRTY_TITLE))[line].startswith(ASIDE)
 
 
-SHARE_BAR = "Share on Facebook · Twitter · WhatsApp"  # some furniture: a page, not an article
-
-
 def test_a_dateline_above_the_body_is_still_dropped() -> None:
     line = "November 18, 2025 10:42 GMT"
-    page = "\n\n".join([DIRTY_TITLE, line, *DIRTY_BODY, SHARE_BAR])
+    page = "\n\n".join([DIRTY_TITLE, line, *DIRTY_BODY, *PAGE_FURNITURE])
     assert not kept_in(clean_paragraphs(page, title=DIRTY_TITLE), line)
 
 
@@ -266,7 +266,7 @@ def test_a_photo_credit_of_a_text_with_no_page_furniture_is_kept_aside() -> None
     brief = summarize(article.text, sentences=len(DIRTY_BODY) + 2, aside=article.aside)
     assert credit not in " ".join(brief)
     # On a page (a share bar), a credit is the page's and is still dropped.
-    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY, credit, SHARE_BAR])
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY, credit, *PAGE_FURNITURE])
     assert not kept_in(clean_paragraphs(page, title=DIRTY_TITLE), credit)
 
 
@@ -275,7 +275,7 @@ def test_a_scene_break_of_a_text_with_no_page_furniture_is_kept_aside() -> None:
     page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:3], "* * *", *DIRTY_BODY[3:]])
     reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
     assert reasons["* * *"] == f"{ASIDE} (no words (bare URL or symbols); {NO_PAGE})"
-    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:3], "* * *", *DIRTY_BODY[3:], SHARE_BAR])
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:3], "* * *", *DIRTY_BODY[3:], *PAGE_FURNITURE])
     assert not kept_in(clean_paragraphs(page, title=DIRTY_TITLE), "* * *")
 
 
@@ -284,7 +284,7 @@ def test_a_heading_opening_with_by_is_no_byline() -> None:
     # open with "By", but a byline names someone.
     heading = "By ferry"
     page = "\n\n".join(
-        [DIRTY_TITLE, "By Jane Roe", *DIRTY_BODY[:3], heading, *DIRTY_BODY[3:], SHARE_BAR]
+        [DIRTY_TITLE, "By Jane Roe", *DIRTY_BODY[:3], heading, *DIRTY_BODY[3:], *PAGE_FURNITURE]
     )
     reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
     assert reasons[heading] is None  # kept, and not only aside as a date line would be
@@ -300,7 +300,15 @@ def test_prose_about_copyright_is_no_credit_line() -> None:
     )
     credit = "Image copyright Harbour Trust"
     page = "\n\n".join(
-        [DIRTY_TITLE, DIRTY_BODY[0], prose, *DIRTY_BODY[1:3], credit, *DIRTY_BODY[3:], SHARE_BAR]
+        [
+            DIRTY_TITLE,
+            DIRTY_BODY[0],
+            prose,
+            *DIRTY_BODY[1:3],
+            credit,
+            *DIRTY_BODY[3:],
+            *PAGE_FURNITURE,
+        ]
     )
     reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
     assert reasons[prose] is None
@@ -316,11 +324,12 @@ def test_a_refusal_to_comment_is_reporting_however_many_names_it_has() -> None:
     ]
     button = "Sign in to comment."
     page = "\n\n".join(
-        [DIRTY_TITLE, DIRTY_BODY[0], lines[0], DIRTY_BODY[1], lines[1], DIRTY_BODY[2], button]
+        [DIRTY_TITLE, *PAGE_FURNITURE, DIRTY_BODY[0], lines[0], DIRTY_BODY[1], lines[1]]
+        + [DIRTY_BODY[2], button]
     )
-    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
-    assert [reasons[line] for line in lines] == [None, None]
-    assert not kept_in(list(reasons.items()), button)
+    rows = clean_paragraphs(page, title=DIRTY_TITLE)
+    assert all(kept_in(rows, line) for line in lines)  # on a page, a call to action is dropped
+    assert not kept_in(rows, button)
 
 
 def test_a_speaker_saying_our_team_is_not_the_site_talking() -> None:
@@ -329,7 +338,9 @@ def test_a_speaker_saying_our_team_is_not_the_site_talking() -> None:
         "the coach said."
     )
     pitch = "Support our journalism today."
-    page = "\n\n".join([DIRTY_TITLE, DIRTY_BODY[0], quote, DIRTY_BODY[1], pitch, DIRTY_BODY[2]])
+    page = "\n\n".join(
+        [DIRTY_TITLE, DIRTY_BODY[0], quote, DIRTY_BODY[1], pitch, DIRTY_BODY[2], *PAGE_FURNITURE]
+    )
     reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
     assert reasons[quote] is None
     assert not kept_in(list(reasons.items()), pitch)
@@ -344,7 +355,7 @@ def test_a_text_with_no_page_furniture_keeps_its_address_block() -> None:
     rows = clean_paragraphs(letter, title="A letter about the sea wall")
     assert all(kept_in(rows, line) for line in address)
     # ... while a page with furniture still loses the lines above its body
-    page = "\n\n".join([*address, "Share this article", *DIRTY_BODY[:3]])
+    page = "\n\n".join([*address, *PAGE_FURNITURE, *DIRTY_BODY[:3]])
     rows = clean_paragraphs(page, title="A letter about the sea wall")
     assert not any(kept_in(rows, line) for line in address)
 
@@ -368,7 +379,7 @@ def test_prose_with_the_words_of_a_call_to_action_is_kept_for_the_last_tier() ->
         "Make sure that you and your neighbours follow the same plan when the water rises, "
         "share the flood map and email the list of numbers to call to everyone on the street."
     )
-    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:3], advice, *DIRTY_BODY[3:]])
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY[:3], advice, *DIRTY_BODY[3:], *PAGE_FURNITURE])
     rows = clean_paragraphs(page, title=DIRTY_TITLE)
     assert dict(rows)[advice] == f"{ASIDE} (call to action / navigation; said like furniture)"
     article = extract(_text_item(DIRTY_TITLE, page.partition("\n\n")[2]))
@@ -385,7 +396,50 @@ def test_a_short_line_of_speech_in_the_first_person_is_no_call_to_action() -> No
 
 def test_a_wire_sign_off_before_the_agency_credit_is_no_caption() -> None:
     sign_off = "(Reporting by Jane Roe; Editing by Owen Marsh)"
-    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY, sign_off, "© Reuters", SHARE_BAR])
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY, sign_off, "© Reuters", *PAGE_FURNITURE])
     rows = clean_paragraphs(page, title=DIRTY_TITLE)
     assert kept_in(rows, sign_off)
     assert not kept_in(rows, "© Reuters")
+
+
+def test_an_articles_own_sign_off_is_kept_aside_and_never_briefed() -> None:
+    # An article may end with its own follow line, contact or author's bio, which its authors
+    # count as its text; a page around an article has many such lines, and loses them.
+    sign_off = [
+        "Follow Harbour Daily on Facebook, Twitter and Instagram.",
+        "Owen Marsh is the editor of Harbour Daily, which covers the coast.",
+    ]
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY, *sign_off])
+    reasons = dict(clean_paragraphs(page, title=DIRTY_TITLE))
+    assert all(reasons[line].startswith(ASIDE) for line in sign_off)
+    assert all(reasons[line].endswith(f"; {OWN_FURNITURE})") for line in sign_off)
+    article = extract(_text_item(DIRTY_TITLE, page.partition("\n\n")[2]))
+    assert article.text.split("\n\n") == [*DIRTY_BODY, *sign_off]
+    brief = " ".join(summarize(article.text, sentences=len(DIRTY_BODY), aside=article.aside))
+    assert not any(line in brief for line in sign_off)
+    # On a page, the same lines are the page's.
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY, *sign_off, *PAGE_FURNITURE])
+    rows = clean_paragraphs(page, title=DIRTY_TITLE)
+    assert not any(kept_in(rows, line) for line in sign_off)
+
+
+def test_a_text_of_its_own_sign_off_alone_is_still_no_article() -> None:
+    with pytest.raises(ExtractionError, match="no article text left"):
+        extract(_text_item(DIRTY_TITLE, "Share this article\n\nFollow us on Twitter and Facebook"))
+
+
+def test_short_lines_of_a_text_with_no_page_furniture_are_kept_whatever_the_classifier_says() -> (
+    None
+):
+    # A textbook's review questions: short unpunctuated lines after the prose, which the
+    # classifier takes for a menu; with no page around the text they are its own.
+    question = "Which people built the first harbour wall at Kelmsby?"
+    options = ["A. Romans", "B. Vikings", "C. Normans", "D. Saxons"]
+    page = "\n\n".join([DIRTY_TITLE, *DIRTY_BODY, "Review Questions", question, *options])
+    rows = clean_paragraphs(page, title=DIRTY_TITLE)
+    assert all(kept_in(rows, line) for line in options)
+    article = extract(_text_item(DIRTY_TITLE, page.partition("\n\n")[2]))
+    assert summarize(article.text, sentences=len(DIRTY_BODY), aside=article.aside) == DIRTY_BODY
+    # On a page, the classifier's verdict stands.
+    page = "\n\n".join([DIRTY_TITLE, *PAGE_FURNITURE, *DIRTY_BODY, question, *options])
+    assert not all(kept_in(clean_paragraphs(page, title=DIRTY_TITLE), line) for line in options)

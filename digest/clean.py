@@ -141,16 +141,22 @@ CAPTION_REASONS = ("photo caption/credit", "photo caption (next to credit)")
 NO_WORDS_REASON = "no words (bare URL or symbols)"
 # ... the lines such a text carries as an article does, kept aside whatever their score.
 OWN_LINES = (BYLINE_REASON, *CAPTION_REASONS, NO_WORDS_REASON)
+REPEAT_REASON = "repeat"
 NOT_FURNITURE = BY_POSITION | {
     "no words",
     "title",
-    "repeat",
+    REPEAT_REASON,
     "too long for one paragraph",
     CLASSIFIER_REASON,
     BYLINE_REASON,
     *(reason.partition(" (")[0] for reason in CAPTION_REASONS),
 }
 NO_PAGE = "no page furniture around the text"
+# ... where a repeat of kept text (a pull quote, a question asked twice, a table's row) and a
+# line inside the text that repeats the title (a heading over a section; not the title line
+# the text opens with) are the text's own as well: kept aside in the last tier, since a brief
+# has them already or shows them as the title.
+OWN_REPEATS = (REPEAT_REASON, "title")
 # A page carries many pieces of furniture (83 of the 92 extract/ dumps ten or more); an article
 # may carry a few of its own, which its authors count as its text: a follow line, the author's
 # bio, a contact address, "Listen again to the interview" (the clean articles have at most
@@ -287,9 +293,10 @@ def clean_paragraphs(
     _apply_context(paras)
     _restore_article_text(paras, notes, counts)
     _drop_standfirst_before_byline(paras)  # again: a standfirst may be among the restored
-    _set_aside(paras)
+    no_page = _furniture(paras) <= OWN_FURNITURE_MAX
+    _set_aside(paras, no_page)
     _set_aside_items_in_body(paras)
-    _dedupe_kept(paras)
+    _dedupe_kept(paras, no_page)
     dropped = [p for p in paras if p.reason is not None]
     for p in dropped:
         log.debug("clean: dropped (%s): %.80s", p.reason, p.text)
@@ -309,6 +316,8 @@ def doubt(reason: str | None) -> int:
     inner = reason.removeprefix(f"{ASIDE} (").removesuffix(")")
     if inner.endswith((SAID_LIKE_FURNITURE, OWN_FURNITURE)):  # a page's words: quoted last
         return 3
+    if inner.partition(";")[0] in OWN_REPEATS:  # said already, or the title: quoted last
+        return 3
     # a date line or list item inside the body is the article's, but no sentence to lead with
     item = inner.partition(";")[0] in IN_BODY_ITEMS
     # ... nor one the classifier finds more likely page text (kept only for having no page)
@@ -316,7 +325,7 @@ def doubt(reason: str | None) -> int:
     return 2 if page_like or item else 1
 
 
-def _set_aside(paras: list[_Para]) -> None:
+def _set_aside(paras: list[_Para], no_page: bool) -> None:
     """Recall and precision, decoupled. What the text keeps and what a brief may quote are two
     questions: a paragraph the rules dropped stays in the text (kept aside) when the
     classifier finds it more likely article text than not (KEEP_AT), since losing article text
@@ -326,7 +335,7 @@ def _set_aside(paras: list[_Para]) -> None:
     in a text with no page around it (at most OWN_FURNITURE_MAX drops for what a paragraph
     says, NOT_FURNITURE), nothing is dropped for its place, having no place to be outside
     of, and what was dropped for what it says is the article's own sign-off."""
-    no_page = _furniture(paras) <= OWN_FURNITURE_MAX
+    opening = next((p for p in paras if p.words), None)
     # what a brief may quote before the last tier: without it, a text of calls to action
     has_article = any(p.reason is None and (p.score is None or p.score >= BRIEF_AT) for p in paras)
     for p in paras:
@@ -343,6 +352,8 @@ def _set_aside(paras: list[_Para]) -> None:
             or p.reason in OWN_LINES
             or p.reason.startswith(CLASSIFIER_REASON)
         ):
+            p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
+        elif no_page and p.reason in OWN_REPEATS and p is not opening:
             p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
         elif no_page and has_article and _family(p.reason) not in NOT_FURNITURE:
             p.aside, p.reason = f"{p.reason}; {OWN_FURNITURE}", None
@@ -831,8 +842,9 @@ def _apply_context(paras: list[_Para]) -> None:
             p.reason = "short between boilerplate"
 
 
-def _dedupe_kept(paras: list[_Para]) -> None:
-    """Step 4b: exact or near repeats (and pull quotes contained in a kept paragraph) once."""
+def _dedupe_kept(paras: list[_Para], no_page: bool) -> None:
+    """Step 4b: exact or near repeats (and pull quotes contained in a kept paragraph) once;
+    in a text with no page around it, the others are kept aside (OWN_REPEATS)."""
     kept: list[tuple[set[str], int, str, int]] = []  # tokens, their count, key, its length
     for p in paras:
         if p.reason is not None or len(p.words) < REPEAT_MIN_WORDS:
@@ -843,14 +855,18 @@ def _dedupe_kept(paras: list[_Para]) -> None:
         for other_toks, m, other_key, other_length in kept:
             # The Jaccard index is at most the ratio of the two sets' sizes: most pairs are
             # told apart by that ratio, without building their union and intersection.
-            if (n / m if n <= m else m / n) >= NEAR_DUP and (
-                # |A | B| = |A| + |B| - |A & B|: one set operation instead of two
-                (shared := len(toks & other_toks)) / (n + m - shared) >= NEAR_DUP
+            if (
+                (n / m if n <= m else m / n) >= NEAR_DUP
+                and (
+                    # |A | B| = |A| + |B| - |A & B|: one set operation instead of two
+                    (shared := len(toks & other_toks)) / (n + m - shared) >= NEAR_DUP
+                )
+                or (length <= other_length and key in other_key)
             ):
-                p.reason = "repeat"
-                break
-            if length <= other_length and key in other_key:
-                p.reason = "repeat"
+                if no_page:
+                    p.aside = f"{REPEAT_REASON}; {NO_PAGE}"
+                else:
+                    p.reason = REPEAT_REASON
                 break
         else:
             kept.append((toks, n, key, length))

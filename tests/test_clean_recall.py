@@ -443,3 +443,19 @@ def test_short_lines_of_a_text_with_no_page_furniture_are_kept_whatever_the_clas
     # On a page, the classifier's verdict stands.
     page = "\n\n".join([DIRTY_TITLE, *PAGE_FURNITURE, *DIRTY_BODY, question, *options])
     assert not all(kept_in(clean_paragraphs(page, title=DIRTY_TITLE), line) for line in options)
+
+
+def test_a_text_with_no_page_furniture_keeps_its_repeats_and_title_headings_aside() -> None:
+    # A pull quote said again, a section headed with the title: the text's own lines, which a
+    # brief has already (or shows as the title), kept aside in the last tier.
+    quote = DIRTY_BODY[2]
+    body = "\n\n".join([*DIRTY_BODY[:3], quote, DIRTY_TITLE, *DIRTY_BODY[3:]])
+    rows = clean_paragraphs(body, title=DIRTY_TITLE)
+    assert rows[3] == (quote, f"{ASIDE} (repeat; {NO_PAGE})")
+    assert rows[4] == (DIRTY_TITLE, f"{ASIDE} (title; {NO_PAGE})")
+    article = extract(_text_item(DIRTY_TITLE, body))
+    brief = summarize(article.text, sentences=len(DIRTY_BODY) + 2, aside=article.aside)
+    assert brief == DIRTY_BODY
+    # On a page, a repeat is the page's (a teaser of the lead, a pull quote box) and goes.
+    rows = clean_paragraphs("\n\n".join([body, *PAGE_FURNITURE]), title=DIRTY_TITLE)
+    assert rows[3] == (quote, "repeat")

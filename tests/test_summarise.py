@@ -11,6 +11,7 @@ import pytest
 from digest.select import is_dangling
 from digest.sentences import split_sentences
 from digest.summarise import METHODS, summarize
+from tests.test_clean import DIRTY_BODY, DIRTY_TITLE
 
 # Written for these tests: an inverted-pyramid news story whose lead states the event, with
 # later sentences elaborating it, quotes, a pronoun opener and a "But" opener.
@@ -215,3 +216,16 @@ def test_rank_sparse_and_dense_products_agree(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(rank, "_DENSE_MAX_WORK", 0)
     sparse_ = rank.score(SENTENCES, TITLE)
     assert all(np.allclose(a, b) for a, b in zip(dense, sparse_, strict=True))
+
+
+def test_a_brief_of_a_page_quotes_the_story_its_title_names() -> None:
+    # Whole-page text: two blurbs of other stories sit above the article and take the lead
+    # positions; the title says which story the page is about.
+    blurbs = [
+        "A new ferry timetable will add two evening crossings from May, the operator said, after "
+        "complaints from commuters who work late shifts on the island.",
+        "The lifeboat station has raised enough money for a new boathouse, two years after the "
+        "old one was condemned by engineers who found rot in its main beams.",
+    ]
+    text = "\n\n".join([*blurbs, *DIRTY_BODY])
+    assert summarize(text, sentences=1, title=DIRTY_TITLE) == [DIRTY_BODY[0]]

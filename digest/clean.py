@@ -3,7 +3,7 @@
 Why our own: trafilatura and jusText both keep newsletter blurbs such as the seed's "From our
 morning news briefing ..." when they only get paragraphs (no HTML structure to go on).
 
-How, in four passes over the paragraphs (digest.sentences.split_paragraphs):
+How, in passes over the paragraphs (digest.sentences.split_paragraphs):
 1. per paragraph: strip bare URLs; drop the title, photo captions/credits, menu bullets,
    bylines/datelines, author bios and calls to action (boilerplate_cues word families
    combined with length, so body prose that mentions "Twitter" survives);
@@ -18,6 +18,9 @@ How, in four passes over the paragraphs (digest.sentences.split_paragraphs):
    word where the rules judge by position: it restores paragraphs those rules cut when it is
    sure they are article text (headings and short lines of clean articles), and drops what
    the rules kept when it is sure it is furniture; then exact/near repeats are kept once.
+6. a text with no page around it (at most OWN_FURNITURE_MAX lines said like furniture, where a
+   page dump has dozens) loses nothing: what the passes above dropped stays in its text, kept
+   aside from the brief (_set_aside).
 
 Both errors are measured (benchmarks/cleaning.py): boilerplate reaching a brief on whole-page
 dumps and HTML pages, and article text lost on clean articles (CNN/DM as one paragraph, BBC,

@@ -145,9 +145,10 @@ NO_WORDS_REASON = "no words (bare URL or symbols)"
 # ... the lines such a text carries as an article does, kept aside whatever their score.
 OWN_LINES = (BYLINE_REASON, *CAPTION_REASONS, NO_WORDS_REASON)
 REPEAT_REASON = "repeat"
+TITLE_REASON = "title"
 NOT_FURNITURE = BY_POSITION | {
     "no words",
-    "title",
+    TITLE_REASON,
     REPEAT_REASON,
     "too long for one paragraph",
     CLASSIFIER_REASON,
@@ -159,7 +160,7 @@ NO_PAGE = "no page furniture around the text"
 # line inside the text that repeats the title (a heading over a section; not the title line
 # the text opens with) are the text's own as well: kept aside in the last tier, since a brief
 # has them already or shows them as the title.
-OWN_REPEATS = (REPEAT_REASON, "title")
+OWN_REPEATS = (REPEAT_REASON, TITLE_REASON)
 # A page carries many pieces of furniture (83 of the 92 extract/ dumps ten or more); an article
 # may carry a few of its own, which its authors count as its text: a follow line, the author's
 # bio, a contact address, "Listen again to the interview" (the clean articles have at most
@@ -313,16 +314,16 @@ def kept(reason: str | None) -> bool:
 
 
 def doubt(reason: str | None) -> int:
-    """How far a brief may quote a kept paragraph: 0 first, then 1, then 2 (`Article.aside`)."""
+    """How far a brief may quote a kept paragraph: 0 first, then 1, 2 and 3 (`Article.aside`)."""
     if reason is None:
         return 0
     inner = reason.removeprefix(f"{ASIDE} (").removesuffix(")")
-    if inner.endswith((SAID_LIKE_FURNITURE, OWN_FURNITURE)):  # a page's words: quoted last
-        return 3
-    if inner.partition(";")[0] in OWN_REPEATS:  # said already, or the title: quoted last
+    why = inner.partition(";")[0]
+    # a page's words, or what a brief has already (a repeat, the title): quoted last
+    if inner.endswith((SAID_LIKE_FURNITURE, OWN_FURNITURE)) or why in OWN_REPEATS:
         return 3
     # a date line or list item inside the body is the article's, but no sentence to lead with
-    item = inner.partition(";")[0] in IN_BODY_ITEMS
+    item = why in IN_BODY_ITEMS
     # ... nor one the classifier finds more likely page text (kept only for having no page)
     page_like = inner == DOUBT_REASON or inner.startswith(CLASSIFIER_REASON)
     return 2 if page_like or item else 1
@@ -354,9 +355,9 @@ def _set_aside(paras: list[_Para], no_page: bool) -> None:
             _family(p.reason) in BY_POSITION
             or p.reason in OWN_LINES
             or p.reason.startswith(CLASSIFIER_REASON)
+            # (repeats are found later, by _dedupe_kept, which keeps them aside itself)
+            or (p.reason == TITLE_REASON and p is not opening)
         ):
-            p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
-        elif no_page and p.reason in OWN_REPEATS and p is not opening:
             p.aside, p.reason = f"{p.reason}; {NO_PAGE}", None
         elif no_page and has_article and _family(p.reason) not in NOT_FURNITURE:
             p.aside, p.reason = f"{p.reason}; {OWN_FURNITURE}", None
@@ -596,7 +597,7 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
     if n == 0:
         return NO_WORDS_REASON
     if title_key and p.key == title_key:
-        return "title"
+        return TITLE_REASON
     if cues.BULLET.match(text) and n < MENU_BULLET_WORDS:
         return "menu bullet"
     if len(text) <= CREDIT_MAX_CHARS and p.credit_cue:

@@ -15,7 +15,14 @@ from difflib import SequenceMatcher
 from urllib.parse import unquote, urlsplit
 
 from digest import markdown
-from digest.clean import clean_paragraphs, describe_drops, doubt, explanation, kept
+from digest.clean import (
+    TITLE_REASON,
+    clean_paragraphs,
+    describe_drops,
+    doubt,
+    explanation,
+    kept,
+)
 from digest.errors import ExtractionError
 from digest.links import web_link
 from digest.models import Article, SourceItem
@@ -95,7 +102,7 @@ def _untitled(body: str, notes: dict[str, str] | None = None) -> tuple[str | Non
     if len(title) > TITLE_MAX_CHARS:  # a headline-sized cut, at a word
         title = title[: TITLE_MAX_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:-–— ") + "…"
     rows = clean_paragraphs(body, title=title, notes=notes)
-    if rows and rows[0][1] == "title":
+    if rows and rows[0][1] == TITLE_REASON:
         rows[0] = (rows[0][0], None)
     return title, rows
 

@@ -460,6 +460,9 @@ def _stoplists() -> dict[str, frozenset[str]]:
     return lists
 
 
+LANGUAGE_SAMPLE_WORDS = 200  # words a text's language is judged from (its first)
+
+
 def stopwords_for(words: list[str]) -> frozenset[str]:
     """The stoplist of the page's language: the one covering most of the page's words."""
     lists = _stoplists()

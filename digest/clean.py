@@ -80,7 +80,7 @@ DATELINE_STOPWORDS = 0.3
 REPORTED_MIN_WORDS = 4  # "Comments are closed." is shorter than "WeWork declined to comment."
 # A paragraph this long is prose even without final punctuation (page_layout uses the same).
 UNPUNCTUATED_PROSE_WORDS = page_layout.UNPUNCTUATED_PROSE_WORDS
-LANGUAGE_SAMPLE_WORDS = 200  # words the page language is judged from
+LANGUAGE_SAMPLE_WORDS = cues.LANGUAGE_SAMPLE_WORDS
 EXPLAIN_CHARS = 110  # paragraph text shown per line by explanation()
 NEAR_DUP = 0.9  # token-set Jaccard above which two paragraphs are one repeated block
 # Only paragraphs this long are checked for repeats: a page repeats its teasers and pull quotes,

@@ -1,12 +1,13 @@
-"""Layout cues for digest.clean: furniture recognised by where a paragraph sits, not its words.
+"""Layout cues: page furniture recognised by how the page laid it out, not by its words.
 
-Each rule looks at a paragraph's neighbours on the page, which is what survives of the HTML
-layout in a whole-page text dump, so the rules hold in any language:
+The rules look at what survives of the HTML layout in a whole-page text dump (a paragraph's
+neighbours, or a card's two lines run into one), so they hold in any language:
 
 - teaser cards: a "you may also like" list is a row of one-paragraph blurbs, each fenced by the
   same share bar or date line; an article body is paragraphs that follow one another;
 - captions before a source label: a chart or photo caption inside the body is one short
-  sentence followed by the name of its source (two to four capitalised words, no stopword).
+  sentence followed by the name of its source (two to four capitalised words, no stopword);
+- a card flattened into one line: a teaser's headline run into its blurb, which restates it.
 
 Constants were set by reading failures on the dev half of benchmarks/cleaning.py only.
 """
@@ -14,6 +15,7 @@ Constants were set by reading failures on the dev half of benchmarks/cleaning.py
 from __future__ import annotations
 
 import logging
+import re
 from typing import Protocol
 
 from digest import boilerplate_cues as cues
@@ -31,6 +33,33 @@ CAPTION_MAX_WORDS = 25
 SOURCE_LABEL_WORDS = (2, 4)
 
 REPEATED_REASON = "repeated block"
+
+# A teaser card is a headline over a blurb that says it again ("Armenia named most popular spot
+# for Russian travelers" / "Armenia has been named the most popular destination ..."); flattened
+# to text (a dump, an extractor joining a card's lines), the two run into one line with no stop
+# between them. A headline is this many words, with no clause punctuation ...
+HEADLINE_WORDS = (4, 14)
+# ... and the blurb's first BLURB_WORDS words repeat at least RESTATED_WORDS of its content words,
+# and at least RESTATED_SHARE of them, not all in capitals. Prose that names one thing twice
+# ("New Zealand ... New Zealand") repeats a name, not most of what the line before said.
+# (Round values, set on the extract/ dumps' cards; they fire on no sentence of the clean sets,
+# about 60,000, and on no gold sentence of either page set's dumps and HTML.)
+BLURB_WORDS = 20
+RESTATED_WORDS = 3
+RESTATED_SHARE = 0.5
+# Where the line between them was lost: a word glued to the next ("250,000The state of ...",
+# "... In DetroitHoodline crunched ...").
+_GLUED = re.compile(r"(?<=[a-z0-9])(?=[A-Z][a-z])")
+# Punctuation that ends a clause (or opens a quote), or a dash between words: a headline has
+# none inside it.
+_CLAUSE_MARK = re.compile(r"""[.!?;:,()\[\]"“”‘’'«»…]$|^["“‘'(«\[]|^\W+$""")
+_POSSESSIVE = re.compile(r"['’]s?$")
+# (A fast first look: a headline and the blurb's first word lie within this many characters,
+# before the first of these marks.)
+_HEADLINE_CHARS = 200
+_CLAUSE_CHAR = re.compile(r"""[.,:!?;()\[\]"“”«»…]|\s[-–—]""")
+_GLUE_FAST = re.compile(r"[a-z0-9][A-Z][a-z]")
+_CAPITALISED = re.compile(r"\b[A-Z]\w+")
 
 
 class Para(Protocol):
@@ -116,3 +145,78 @@ def drop_captions_before_source(paras: list[Para]) -> None:
         if _prose(before) and _is_source_label(label) and after.kind == "good":
             p.reason = "caption (before source label)"
             label.reason = "source label (of a caption)"
+
+
+def headline_run_into_blurb(text: str, stopwords: frozenset[str]) -> bool:
+    """Whether `text` opens with a teaser's headline run into its blurb: a headline of
+    HEADLINE_WORDS words, with no clause punctuation, and right after it (with no stop between
+    them) a blurb that restates it. The blurb must start where the line between them was lost:
+    glued to the headline's last word, or with the headline's own subject again ("50/50
+    Blackpool pier is on sale for £12.6m Blackpool's central pier has been put up for sale")."""
+    if not may_run_into_blurb(text):
+        return False
+    lo, hi = HEADLINE_WORDS
+    words: list[str] = []
+    glued: list[bool] = []
+    for raw in text.split(maxsplit=hi + BLURB_WORDS)[: hi + BLURB_WORDS]:
+        pieces = [raw] if raw.islower() else _GLUED.split(raw)
+        words += pieces
+        glued += [False] + [True] * (len(pieces) - 1)
+    # the headline's subject: its first capitalised word that is not a function word
+    at = next((i for i, w in enumerate(words[:hi]) if _capitalised(w, stopwords)), hi)
+    subject = _bare(words[at]) if at < hi else None
+    for k in range(1, min(hi, len(words) - 1) + 1):
+        if _CLAUSE_MARK.search(words[k - 1]):
+            return False  # a clause ended: prose, or a headline followed by its stop
+        if k < lo or not _capitalised(words[k], stopwords) and not glued[k]:
+            continue
+        again = k > at and _bare(words[k]) == subject
+        if words[k - 1].lower() in stopwords or not (glued[k] or again):
+            continue
+        head = _content(words[:k], stopwords)
+        blurb = words[k : k + BLURB_WORDS]
+        restated = head & _content(blurb, stopwords)
+        if len(restated) >= RESTATED_WORDS and len(restated) >= RESTATED_SHARE * len(head):
+            # ... and not only a name said again ("the new MacBook Pro ... the old MacBook
+            # Pro"): the blurb says some of it in lower case (or as a figure), as a story does.
+            plain = [w for w in blurb if not w[:1].isupper()]
+            if restated & _content(plain, stopwords):
+                return True
+    return False
+
+
+def may_run_into_blurb(text: str) -> bool:
+    """The cheap half of headline_run_into_blurb, which most text fails: before the first
+    clause mark, a word glued to the next or a capitalised word said twice."""
+    zone = text[:_HEADLINE_CHARS]
+    for mark in _CLAUSE_CHAR.finditer(zone):
+        i = mark.start()
+        if not (zone[i] in ".,:" and zone[i - 1 : i].isdigit() and zone[i + 1 : i + 2].isdigit()):
+            zone = zone[:i]  # (not a figure's "250,000" or "12.6")
+            break
+    if _GLUE_FAST.search(zone):
+        return True
+    seen = set()
+    for word in _CAPITALISED.findall(zone):
+        if word in seen:
+            return True
+        seen.add(word)
+    return False
+
+
+def _capitalised(word: str, stopwords: frozenset[str]) -> bool:
+    return word[:1].isupper() and word.lower() not in stopwords
+
+
+def _bare(word: str) -> str:
+    return _POSSESSIVE.sub("", word.strip(".,;:!?\"'“”‘’()"))
+
+
+def _content(words: list[str], stopwords: frozenset[str]) -> set[str]:
+    found = (_POSSESSIVE.sub("", w) for w in cues.words(" ".join(words).lower()))
+    return {_singular(w) for w in found if w not in stopwords}
+
+
+def _singular(word: str) -> str:
+    """ "travelers" and "traveler" as one word (a blurb restates a headline in its own words)."""
+    return word[:-1] if len(word) > 3 and word[-1] == "s" and word[-2] != "s" else word

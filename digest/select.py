@@ -5,7 +5,10 @@ Whatever ranks the sentences (our scorer in `digest.rank` or one of sumy's), a b
 * keeps article order,
 * never repeats a sentence, nor a near-duplicate of one already chosen (DailyMail pages repeat
   the lead as an image caption, feeds repeat paragraphs), and
-* never contains a dangling opener: a sentence that only makes sense after the one before it.
+* never contains a dangling opener: a sentence that only makes sense after the one before it,
+* and quotes a teaser (a headline run into its blurb: `digest.page_layout`) only when nothing
+  else can be chosen: a page's "latest news" card reads as the article's text once flattened.
+  The text's first sentence is exempt: an article's own heading over its lead has that shape.
 
 The dangling rule (one rule, applied to every selected sentence, not just the first):
 a sentence is *dangling* when its first word, after any opening quote marks or brackets,
@@ -24,8 +27,11 @@ it is dangling it is never chosen.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
+
+from digest import boilerplate_cues as cues
+from digest.page_layout import headline_run_into_blurb, may_run_into_blurb
 
 # Connectives that open a sentence only when it continues the previous one. Subordinators such
 # as "Although"/"When"/"If" are left out: "Although X, Y." is self-contained.
@@ -97,7 +103,42 @@ def pick(
 
     A dangling sentence whose predecessor is not (yet) chosen is deferred, and the ranking is
     walked again after each pass, so it can still join once its predecessor has been chosen.
+    Teasers are chosen only when nothing else can be.
     """
+    teaser = _teaser_test(sentences)
+    return _pick(sentences, order, k, words, dangling, teaser) or _pick(
+        sentences, order, k, words, dangling, None
+    )
+
+
+def _teaser_test(sentences: Sequence[str]) -> Callable[[int], bool]:
+    """Whether sentence i opens with a teaser's headline run into its blurb; asked of the few
+    sentences a brief considers (it costs some microseconds a sentence), in the text's language."""
+
+    @cache
+    def stopwords() -> frozenset[str]:
+        sample: list[str] = []
+        for s in sentences:
+            sample += cues.words(s)
+            if len(sample) >= cues.LANGUAGE_SAMPLE_WORDS:
+                break
+        return cues.stopwords_for(sample[: cues.LANGUAGE_SAMPLE_WORDS])
+
+    def test(i: int) -> bool:
+        s = sentences[i]
+        return i > 0 and may_run_into_blurb(s) and headline_run_into_blurb(s, stopwords())
+
+    return cache(test)
+
+
+def _pick(
+    sentences: Sequence[str],
+    order: Sequence[int],
+    k: int,
+    words: Sequence[frozenset[str]] | None,
+    dangling: Sequence[bool] | None,
+    teaser: Callable[[int], bool] | None,
+) -> list[int]:
     if k <= 0 or not sentences:
         return []
     # Computed on demand: the walk usually stops after a few more than k sentences, and these
@@ -125,6 +166,9 @@ def pick(
                 continue
             if dangles(i) and (i - 1) not in taken:
                 continue  # deferred: may become valid once i-1 is chosen
+            if teaser is not None and teaser(i):
+                rejected.add(i)
+                continue
             chosen.append(i)
             taken.add(i)
             changed = True
@@ -138,8 +182,11 @@ def pick_by_doubt(
     of doubt up to 1 only when none of them can be chosen, and so on: a page whose article the
     cleaner is unsure of is still briefed, from its likeliest text, and a brief is never
     padded with doubtful text."""
-    for level in sorted(set(doubt)):
-        chosen = pick(sentences, [i for i in order if doubt[i] <= level], k)
-        if chosen:
-            return chosen
+    levels = sorted(set(doubt))
+    teaser = _teaser_test(sentences)
+    for test in (teaser, None):  # teasers last of all
+        for level in levels:
+            chosen = _pick(sentences, [i for i in order if doubt[i] <= level], k, None, None, test)
+            if chosen:
+                return chosen
     return []

@@ -229,3 +229,84 @@ def test_a_brief_of_a_page_quotes_the_story_its_title_names() -> None:
     ]
     text = "\n\n".join([*blurbs, *DIRTY_BODY])
     assert summarize(text, sentences=1, title=DIRTY_TITLE) == [DIRTY_BODY[0]]
+
+
+# Teaser cards of other stories as a whole-page text shows them: each card's headline has run
+# into its blurb, which says it again (glued to it, or opening with the headline's subject).
+TEASERS = [
+    "Kelmsby Lifeboat Crew Rescues Two Kayakers Off Gull Rock Kelmsby’s lifeboat crew "
+    "rescued two kayakers who were swept onto Gull Rock by the ebb tide on Sunday evening.",
+    "Ferry Operator Adds Evening Crossings For CommutersThe ferry operator will add two evening "
+    "crossings from May after commuters asked for later sailings.",
+]
+
+
+def test_a_brief_passes_over_teasers_whose_headline_ran_into_the_blurb() -> None:
+    # The cards sit between the article's first paragraph and the rest, where a page puts its
+    # "latest news": their lead position and their words about the harbour would win them a
+    # place in a two-sentence brief.
+    text = "\n\n".join([DIRTY_BODY[0], *TEASERS, *DIRTY_BODY[1:]])
+    brief = summarize(text, sentences=2, title=DIRTY_TITLE)
+    assert len(brief) == 2 and set(brief) <= set(DIRTY_BODY)
+    for method in ("lead", "lexrank"):
+        brief = summarize(text, sentences=2, method=method, title=DIRTY_TITLE)
+        assert set(brief) <= set(DIRTY_BODY), method
+
+
+def test_teasers_are_briefed_when_a_text_has_nothing_else() -> None:
+    # A page that is a list of cards is still briefed, from its cards; the lowercase line
+    # above them cannot open a brief.
+    text = "\n\n".join(["more stories from the coast", *TEASERS])
+    for method in ("default", "lead", "lexrank"):
+        assert summarize(text, sentences=2, method=method) == TEASERS, method
+    # ... but a brief with something else to quote is not padded with them (the text's first
+    # line is its own, whatever its shape).
+    assert summarize("\n\n".join(TEASERS), sentences=2) == TEASERS[:1]
+
+
+def test_a_text_may_open_with_its_own_heading_run_into_its_lead() -> None:
+    # A plain-text article whose heading and first paragraph are one line has the teaser's
+    # shape; the text's first sentence is its own, and leads the brief.
+    lead = (
+        "Kelmsby Votes To Rebuild Its Sea Wall Kelmsby residents voted on Thursday to rebuild "
+        "the sea wall that gave way during last winter's storms."
+    )
+    text = "\n\n".join([lead, *DIRTY_BODY[1:]])
+    assert summarize(text, sentences=1, method="lead") == [lead]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        TEASERS[0],
+        TEASERS[1],
+        "50/50 Harbour wall loan approved for £4m Harbour’s sea wall will be rebuilt with a £4m "
+        "loan approved by the council.",
+    ],
+)
+def test_headline_run_into_blurb_is_recognised(line: str) -> None:
+    from digest.boilerplate_cues import stopwords_for, words
+    from digest.page_layout import headline_run_into_blurb
+
+    assert headline_run_into_blurb(line, stopwords_for(words(line)))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a name said twice, with a clause between
+        "New Zealand, which was then part of the colony of New South Wales, became a separate "
+        "colony of New Zealand in 1841.",
+        # a sentence that repeats its subject's name, with a verb in between and no break
+        "Kelmsby Council said on Thursday that Kelmsby Council would borrow the money itself.",
+        # speech that repeats itself after a dash
+        "I'm going to rebuild it — I'm going to rebuild it myself.",
+        # a brand glued together, restated later: one repeated name is not a headline
+        "The new MacBook Pro is faster than the old MacBook Pro with the same chip.",
+    ],
+)
+def test_prose_that_repeats_a_name_is_no_teaser(line: str) -> None:
+    from digest.boilerplate_cues import stopwords_for, words
+    from digest.page_layout import headline_run_into_blurb
+
+    assert not headline_run_into_blurb(line, stopwords_for(words(line)))

@@ -303,6 +303,8 @@ def test_headline_run_into_blurb_is_recognised(line: str) -> None:
         "I'm going to rebuild it — I'm going to rebuild it myself.",
         # a brand glued together, restated later: one repeated name is not a headline
         "The new MacBook Pro is faster than the old MacBook Pro with the same chip.",
+        # a CamelCase name opening a news sentence
+        "Senator John Smith's LinkedIn post on Tuesday said Smith would not run for office again.",
     ],
 )
 def test_prose_that_repeats_a_name_is_no_teaser(line: str) -> None:

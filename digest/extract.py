@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from digest import markdown
 from digest.clean import (
+    ASIDE,
     TITLE_REASON,
     clean_paragraphs,
     describe_drops,
@@ -36,6 +37,10 @@ _ENDS_SENTENCE = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
 # Headings, datelines, labels and standfirsts are short; an unpunctuated paragraph at least this
 # long is kept as prose.
 LABEL_MAX_WORDS = 40
+LABEL_REASON = "short HTML line without final punctuation (label, dateline)"
+# A page whose text is all such lines (a calendar, a list of results) has them for its article:
+# they are kept aside, so it is briefed from them rather than refused.
+NO_PROSE = "the page has no prose"
 # A first line longer than this is prose, not a title; such a line is titled by its first words.
 TITLE_MAX_WORDS = 30
 TITLE_WORDS = 10
@@ -150,6 +155,8 @@ def _from_html(
             break
     if doc is None or not (doc.text or "").strip():
         raise ExtractionError("no article found in the HTML")
+    if not has_sentences("\n\n".join(p for p, reason in rows if kept(reason))):
+        rows = [(p, f"{ASIDE} ({r}; {NO_PROSE})" if r == LABEL_REASON else r) for p, r in rows]
     published = item.published
     if doc.date:
         try:
@@ -237,7 +244,7 @@ def _prose(doc, title: str | None) -> Rows:
         elif folded_title and SequenceMatcher(None, folded, folded_title).ratio() > 0.8:
             reason = "repeats the title"
         elif len(line.split()) < LABEL_MAX_WORDS and not _ENDS_SENTENCE.search(line.rstrip()):
-            reason = "short HTML line without final punctuation (label, dateline)"
+            reason = LABEL_REASON
         rows.append((line, reason))
     return rows
 

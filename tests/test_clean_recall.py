@@ -106,6 +106,20 @@ def test_page_without_title_element_is_titled(head, body_top, url, title) -> Non
     assert DIRTY_BODY[0] in article.text
 
 
+def test_a_page_whose_article_is_a_list_of_short_lines_is_briefed_from_them() -> None:
+    """A calendar or a list of results has no sentence: its lines, which the HTML path drops
+    as labels where a page has prose, are its article, kept aside rather than refused."""
+    rounds = [f"Round {n}: {day} May, Kelmsby quay" for n, day in ((1, 3), (2, 10), (3, 17))]
+    items = "".join(f"<li>{line}</li>" for line in rounds)
+    html = (
+        "<html><head><title>Kelmsby regatta calendar</title></head><body><article>"
+        f"<h1>Kelmsby regatta calendar</h1><ul>{items}</ul></article></body></html>"
+    )
+    article = extract(_html_item(html))
+    assert all(line in article.text for line in rounds)
+    assert summarize(article.text, sentences=2, title=article.title, aside=article.aside)
+
+
 def test_summarize_explain_lists_each_paragraph_with_its_verdict(tmp_path, capsys) -> None:
     page = "\n\n".join(
         [DIRTY_TITLE, "* Home", "* News", "* Sport", "Share this article", *DIRTY_BODY]

@@ -198,6 +198,16 @@ COOKIE_CONSENT = re.compile(
     re.IGNORECASE,
 )
 
+# A comment policy ("Comments are moderated ...", "Quanta Magazine moderates comments ...",
+# "Comentários ... não serão aprovados pelo moderador") is a pair cue as well: a word for the
+# readers' comments and one for their moderation, in any of the languages we meet. Not
+# "moderates" alone, which in news is people ("an opening for moderates").
+COMMENT_WORD = re.compile(r"\b(?:comment|comentári|comentari|kommentar)", re.IGNORECASE)
+COMMENT_MODERATION = re.compile(
+    r"\bmod[eé]ra(?:t(?:or|ing|ed|ion)|dor|teur|ção|ci[oó]n)|\bmoderates?\s+(?:all\s+)?comment",
+    re.IGNORECASE,
+)
+
 # Imperative openers of calls to action ("Get ...", "Join ...", "Escape ..."): a verb first,
 # addressed to the reader. Only condemning together with "you/your" (see clean.py).
 IMPERATIVE_START = re.compile(

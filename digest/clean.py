@@ -5,8 +5,8 @@ morning news briefing ..." when they only get paragraphs (no HTML structure to g
 
 How, in passes over the paragraphs (digest.sentences.split_paragraphs):
 1. per paragraph: strip bare URLs; drop the title, photo captions/credits, menu bullets,
-   bylines/datelines, author bios and calls to action (boilerplate_cues word families
-   combined with length, so body prose that mentions "Twitter" survives);
+   bylines/datelines, author bios, comment policies and calls to action (boilerplate_cues
+   word families combined with length, so body prose that mentions "Twitter" survives);
 2. classify what is left like jusText: good (long prose), neargood (medium prose, or a long
    paragraph that lost its final full stop), short;
 3. find the main body: the run of paragraphs with the highest sum of prose weight (a
@@ -75,6 +75,9 @@ BAD_RUN_TOLL = 10  # each further paragraph of the same boilerplate box costs on
 SHORT_TOLL = 25
 # A cookie notice is a few sentences; a longer paragraph that mentions cookies is an article.
 COOKIE_MAX_WORDS = 120
+# A comment policy is a few sentences of rules (the longest in the dev and held-out pages has
+# 45 words); a longer paragraph about moderating comments is a story about it.
+COMMENT_POLICY_MAX_WORDS = 60
 # A dateline is mostly names and numbers; a sentence that mentions a date has function words.
 DATELINE_STOPWORDS = 0.3
 REPORTED_MIN_WORDS = 4  # "Comments are closed." is shorter than "WeWork declined to comment."
@@ -604,6 +607,8 @@ def _paragraph_reason(p: _Para, title_key: str) -> str | None:
         return "photo caption/credit"
     if n <= COOKIE_MAX_WORDS and _cookie_notice(text):
         return "cookie notice"
+    if n <= COMMENT_POLICY_MAX_WORDS and _comment_policy(p):
+        return "comment policy"
     # Longer paragraphs need cue density AND the page addressing the reader or itself: news
     # prose about a newsletter business has the words but not the "your inbox" voice.
     if n < CUE_SHORT_WORDS:
@@ -664,6 +669,14 @@ def _drop_pitches_by_calls(paras: list[_Para]) -> None:
             around = paras[max(0, i - 1) : i] + paras[i + 1 : i + 2]
             if any(q.reason == CTA_REASON for q in around):
                 p.reason = CTA_REASON
+
+
+def _comment_policy(p: _Para) -> bool:
+    # (the stems looked for in the paragraph's lowercased words first: the patterns cost more)
+    key = p.key
+    if "comment" not in key and "coment" not in key and "kommentar" not in key:
+        return False
+    return bool(cues.COMMENT_WORD.search(p.text) and cues.COMMENT_MODERATION.search(p.text))
 
 
 def _cookie_notice(text: str) -> bool:

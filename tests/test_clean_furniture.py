@@ -1,5 +1,5 @@
 """Tests for end-of-article furniture cues in digest.clean: follow/contact calls to action,
-promo-code offers and book plugs. All text is invented for these tests."""
+promo-code offers, book plugs and comment policies. All text is invented for these tests."""
 
 from __future__ import annotations
 
@@ -41,6 +41,20 @@ def _reasons(extra: list[str]) -> dict[str, str | None]:
             "(Seaview Press, 2021; maps by Ana Ruiz), is out now.",
             "author bio",
         ),
+        (
+            "Note: comments are moderated and may take a day to appear. Abusive or off-topic "
+            "comments will not be approved.",
+            "comment policy",
+        ),
+        (
+            # the same notice in Portuguese
+            "ATENÇÃO: Comentários ofensivos ou fora do tema não serão aprovados pelo moderador.",
+            "comment policy",
+        ),
+        (
+            "The Harbour Daily moderates comments to keep the conversation civil and on topic.",
+            "comment policy",
+        ),
     ],
 )
 def test_end_of_article_furniture_is_dropped(furniture: str, reason: str) -> None:
@@ -60,6 +74,14 @@ def test_end_of_article_furniture_is_dropped(furniture: str, reason: str) -> Non
         # A promo code in the news, not offered to the reader.
         "Police said the gang had sold a stolen discount code to hundreds of buyers online "
         "before the shop noticed the losses and closed the scheme in March.",
+        # Moderation in the news: "moderates" are people, and a story about moderating
+        # comments runs longer than a site's notice.
+        "His comments on the sea wall gave an opening to the moderates on the council, who had "
+        "asked for a smaller loan.",
+        "The harbour trust said its volunteer moderators had removed more than two hundred "
+        "comments from the flood appeal page since January, most of them offers of fake "
+        "insurance, and that it would ask the police to look at the accounts that posted them, "
+        "several of which had been set up on the night of the storm.",
         # A book cited in the body: the parenthesis without the possessive opening.
         'In her history of the port, "Salt and Stone" (Seaview Press, 2019), the author argues '
         "that the breakwater was built too low from the start.",

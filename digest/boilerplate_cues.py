@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 log = logging.getLogger(__name__)
@@ -471,6 +471,18 @@ def _stoplists() -> dict[str, frozenset[str]]:
 
 
 LANGUAGE_SAMPLE_WORDS = 200  # words a text's language is judged from (its first)
+
+
+def language_stopwords(words_by_part: Iterable[list[str]]) -> frozenset[str]:
+    """stopwords_for a text's first LANGUAGE_SAMPLE_WORDS words, given part by part (its
+    paragraphs' or sentences' words, read lazily): the language is plain from the first words,
+    and judging a whole long article costs more than cleaning it."""
+    sample: list[str] = []
+    for words in words_by_part:
+        sample += words[: LANGUAGE_SAMPLE_WORDS - len(sample)]
+        if len(sample) >= LANGUAGE_SAMPLE_WORDS:
+            break
+    return stopwords_for(sample)
 
 
 def stopwords_for(words: list[str]) -> frozenset[str]:

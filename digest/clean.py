@@ -83,7 +83,6 @@ DATELINE_STOPWORDS = 0.3
 REPORTED_MIN_WORDS = 4  # "Comments are closed." is shorter than "WeWork declined to comment."
 # A paragraph this long is prose even without final punctuation (page_layout uses the same).
 UNPUNCTUATED_PROSE_WORDS = page_layout.UNPUNCTUATED_PROSE_WORDS
-LANGUAGE_SAMPLE_WORDS = cues.LANGUAGE_SAMPLE_WORDS
 EXPLAIN_CHARS = 110  # paragraph text shown per line by explanation()
 NEAR_DUP = 0.9  # token-set Jaccard above which two paragraphs are one repeated block
 # Only paragraphs this long are checked for repeats: a page repeats its teasers and pull quotes,
@@ -456,14 +455,7 @@ def _block_of(text: str, folded: str) -> str | None:
 
 
 def _page_stopwords(paras: list[_Para]) -> frozenset[str]:
-    # The language is plain from the first words; judging the whole text costs more than the
-    # rest of the cleaning on a long article.
-    sample: list[str] = []
-    for p in paras:
-        sample += p.words[: LANGUAGE_SAMPLE_WORDS - len(sample)]
-        if len(sample) >= LANGUAGE_SAMPLE_WORDS:
-            break
-    return cues.stopwords_for(sample)
+    return cues.language_stopwords(p.words for p in paras)
 
 
 def shapes(

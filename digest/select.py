@@ -117,12 +117,7 @@ def _teaser_test(sentences: Sequence[str]) -> Callable[[int], bool]:
 
     @cache
     def stopwords() -> frozenset[str]:
-        sample: list[str] = []
-        for s in sentences:
-            sample += cues.words(s)
-            if len(sample) >= cues.LANGUAGE_SAMPLE_WORDS:
-                break
-        return cues.stopwords_for(sample[: cues.LANGUAGE_SAMPLE_WORDS])
+        return cues.language_stopwords(map(cues.words, sentences))
 
     def test(i: int) -> bool:
         s = sentences[i]

@@ -39,8 +39,11 @@ _ENDS_SENTENCE = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
 LABEL_MAX_WORDS = 40
 LABEL_REASON = "short HTML line without final punctuation (label, dateline)"
 # A page whose text is all such lines (a calendar, a list of results) has them for its article:
-# they are kept aside, so it is briefed from them rather than refused.
+# the cleaner judges them as a text of their own, and what it keeps is kept aside, so the page
+# is briefed from them rather than refused. Fewer than LIST_MIN_LINES kept are a page's labels
+# ("Page not found"), not a list.
 NO_PROSE = "the page has no prose"
+LIST_MIN_LINES = 3
 # A first line longer than this is prose, not a title; such a line is titled by its first words.
 TITLE_MAX_WORDS = 30
 TITLE_WORDS = 10
@@ -156,7 +159,7 @@ def _from_html(
     if doc is None or not (doc.text or "").strip():
         raise ExtractionError("no article found in the HTML")
     if not has_sentences("\n\n".join(p for p, reason in rows if kept(reason))):
-        rows = [(p, f"{ASIDE} ({r}; {NO_PROSE})" if r == LABEL_REASON else r) for p, r in rows]
+        rows = _short_lines_as_article(rows, title)
     published = item.published
     if doc.date:
         try:
@@ -164,6 +167,19 @@ def _from_html(
         except ValueError:
             logger.debug("Unparsable date %r in %s", doc.date, item.name)
     return title, rows, published, doc.author
+
+
+def _short_lines_as_article(rows: Rows, title: str | None) -> Rows:
+    """`rows` with the short lines the cleaner keeps, judged as a text of their own, kept aside
+    (NO_PROSE); unchanged when it keeps fewer than LIST_MIN_LINES. What it drops (a call to
+    action, a menu) keeps the HTML filter's reason."""
+    lines = [p for p, reason in rows if reason == LABEL_REASON]
+    verdicts = [reason for _, reason in clean_paragraphs("\n\n".join(lines), title=title)]
+    if len(verdicts) != len(lines) or sum(map(kept, verdicts)) < LIST_MIN_LINES:
+        return rows
+    keep = iter(map(kept, verdicts))
+    aside = f"{ASIDE} ({LABEL_REASON}; {NO_PROSE})"
+    return [(p, aside if r == LABEL_REASON and next(keep) else r) for p, r in rows]
 
 
 def _merge(prose: Rows, cleaned: Rows) -> Rows:

@@ -120,6 +120,30 @@ def test_a_page_whose_article_is_a_list_of_short_lines_is_briefed_from_them() ->
     assert summarize(article.text, sentences=2, title=article.title, aside=article.aside)
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["Page not found", "Back to the front page"],
+        [
+            "Subscribe to read this story",
+            "Already a subscriber? Log in",
+            "Sign up for our newsletter",
+        ],
+    ],
+    ids=["two labels", "paywall"],
+)
+def test_a_page_of_labels_or_calls_to_action_is_still_no_article(lines: list[str]) -> None:
+    """The lines of a page with no prose are its article only when the cleaner keeps at least
+    a list's worth of them: an error page's labels and a paywall's calls to action are not."""
+    items = "".join(f"<p>{line}</p>" for line in lines)
+    html = (
+        "<html><head><title>Kelmsby regatta calendar</title></head><body><article>"
+        f"{items}</article></body></html>"
+    )
+    with pytest.raises(ExtractionError, match="no article text left"):
+        extract(_html_item(html))
+
+
 def test_summarize_explain_lists_each_paragraph_with_its_verdict(tmp_path, capsys) -> None:
     page = "\n\n".join(
         [DIRTY_TITLE, "* Home", "* News", "* Sport", "Share this article", *DIRTY_BODY]

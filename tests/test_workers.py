@@ -226,7 +226,9 @@ def alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as fh:  # a zombie is gone for our purpose
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
+        # reaped between the two looks: opening its /proc entry, or reading the open entry,
+        # finds the process gone (the read fails with ESRCH)
         return False
 
 

@@ -106,15 +106,20 @@ def test_page_without_title_element_is_titled(head, body_top, url, title) -> Non
     assert DIRTY_BODY[0] in article.text
 
 
+def _calendar_page(article: str) -> str:
+    """A page titled "Kelmsby regatta calendar" whose <article> holds `article`."""
+    return (
+        "<html><head><title>Kelmsby regatta calendar</title></head><body>"
+        f"<article>{article}</article></body></html>"
+    )
+
+
 def test_a_page_whose_article_is_a_list_of_short_lines_is_briefed_from_them() -> None:
     """A calendar or a list of results has no sentence: its lines, which the HTML path drops
     as labels where a page has prose, are its article, kept aside rather than refused."""
     rounds = [f"Round {n}: {day} May, Kelmsby quay" for n, day in ((1, 3), (2, 10), (3, 17))]
     items = "".join(f"<li>{line}</li>" for line in rounds)
-    html = (
-        "<html><head><title>Kelmsby regatta calendar</title></head><body><article>"
-        f"<h1>Kelmsby regatta calendar</h1><ul>{items}</ul></article></body></html>"
-    )
+    html = _calendar_page(f"<h1>Kelmsby regatta calendar</h1><ul>{items}</ul>")
     article = extract(_html_item(html))
     assert all(line in article.text for line in rounds)
     assert summarize(article.text, sentences=2, title=article.title, aside=article.aside)
@@ -135,11 +140,7 @@ def test_a_page_whose_article_is_a_list_of_short_lines_is_briefed_from_them() ->
 def test_a_page_of_labels_or_calls_to_action_is_still_no_article(lines: list[str]) -> None:
     """The lines of a page with no prose are its article only when the cleaner keeps at least
     a list's worth of them: an error page's labels and a paywall's calls to action are not."""
-    items = "".join(f"<p>{line}</p>" for line in lines)
-    html = (
-        "<html><head><title>Kelmsby regatta calendar</title></head><body><article>"
-        f"{items}</article></body></html>"
-    )
+    html = _calendar_page("".join(f"<p>{line}</p>" for line in lines))
     with pytest.raises(ExtractionError, match="no article text left"):
         extract(_html_item(html))
 

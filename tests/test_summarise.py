@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from digest.boilerplate_cues import stopwords_for, words
+from digest.page_layout import headline_run_into_blurb
 from digest.select import is_dangling
 from digest.sentences import split_sentences
 from digest.summarise import METHODS, summarize
@@ -285,10 +287,7 @@ def test_a_text_may_open_with_its_own_heading_run_into_its_lead() -> None:
     ],
 )
 def test_headline_run_into_blurb_is_recognised(line: str) -> None:
-    from digest.boilerplate_cues import stopwords_for, words
-    from digest.page_layout import headline_run_into_blurb
-
-    assert headline_run_into_blurb(line, stopwords_for(words(line)))
+    assert _teaser(line)
 
 
 @pytest.mark.parametrize(
@@ -308,7 +307,9 @@ def test_headline_run_into_blurb_is_recognised(line: str) -> None:
     ],
 )
 def test_prose_that_repeats_a_name_is_no_teaser(line: str) -> None:
-    from digest.boilerplate_cues import stopwords_for, words
-    from digest.page_layout import headline_run_into_blurb
+    assert not _teaser(line)
 
-    assert not headline_run_into_blurb(line, stopwords_for(words(line)))
+
+def _teaser(line: str) -> bool:
+    """headline_run_into_blurb, in the line's own language."""
+    return headline_run_into_blurb(line, stopwords_for(words(line)))

@@ -4,7 +4,8 @@ sure of. All text is invented for these tests."""
 
 from __future__ import annotations
 
-from test_clean_layout import ES_BODY, ES_FURNITURE, ES_TITLE
+from test_clean import DIRTY_BODY, DIRTY_JUNK, DIRTY_TITLE, PAGE_FURNITURE
+from test_clean_layout import ES_BODY, ES_FURNITURE, ES_TITLE, TEASERS
 
 from digest.cli import main
 from digest.extract import explain, extract
@@ -69,3 +70,43 @@ def test_explain_marks_what_is_kept_but_not_for_the_brief(tmp_path, capsys) -> N
     path.write_text(f"{ES_TITLE}\n\n{PAGE}", encoding="utf-8")
     assert main(["summarize", str(path), "-n", "1", "-c", str(tmp_path / "none.yaml")]) == 0
     assert capsys.readouterr().out == f"{ES_TITLE}\n\n{ES_BODY[0]}\n"
+
+
+def _page_with_news_above(*heading: str) -> SourceItem:
+    """A whole-page dump: menus and a cookie notice, a "Latest news" list of other stories'
+    one-paragraph blurbs, then the article under `heading`, then the footer."""
+    blocks = [*DIRTY_JUNK[:8], "Latest news", *TEASERS, *heading, *DIRTY_BODY, *PAGE_FURNITURE]
+    return SourceItem(
+        source="t",
+        uid="kelmsby",
+        name="kelmsby.txt",
+        body="\n\n".join(blocks),
+        content_type="text/plain",
+        title=DIRTY_TITLE,
+    )
+
+
+def test_other_stories_above_the_articles_heading_stay_out_of_the_brief() -> None:
+    # The page's h1 (the title said again) with the byline under it is where the article
+    # starts: the blurbs above are kept in the text, but their lead position no longer wins
+    # them the brief.
+    article = extract(_page_with_news_above(DIRTY_TITLE, "By Jane Marsh, March 12, 2024"))
+    assert article.text.split("\n\n") == [*TEASERS, *DIRTY_BODY]
+    for method in ("default", "lead", "lexrank"):
+        assert set(summarise_one(article, method=method, sentences=3)) <= set(DIRTY_BODY), method
+    marked = [
+        line
+        for line in explain(
+            _page_with_news_above(DIRTY_TITLE, "By Jane Marsh, March 12, 2024")
+        ).splitlines()
+        if "heading" in line
+    ]
+    assert len(marked) == len(TEASERS)
+    assert all(
+        line.startswith("~ kept, not for the brief (above the article's heading and byline")
+        for line in marked
+    )
+    # ... and a page that only lists the title, with no byline under it, is not cut there:
+    # a title said again is as often a breadcrumb or a "most read" entry.
+    article = extract(_page_with_news_above(DIRTY_TITLE))
+    assert article.aside == ()

@@ -353,8 +353,8 @@ def _set_aside(paras: list[_Para], no_page: bool) -> None:
     says, NOT_FURNITURE), nothing is dropped for its place, having no place to be outside
     of, and what was dropped for what it says is the article's own sign-off."""
     opening = next((p for p in paras if p.words), None)
-    # what a brief may quote before the last tier: without it, a text of calls to action
-    has_article = any(p.reason is None and (p.score is None or p.score >= BRIEF_AT) for p in paras)
+    # what the text keeps as more likely article than not: without it, a text of calls to action
+    has_article = any(p.reason is None and (p.score is None or p.score >= KEEP_AT) for p in paras)
     for p in paras:
         if p.score is None:  # a text's only paragraph: its article
             continue

@@ -467,6 +467,27 @@ def test_a_text_of_its_own_sign_off_alone_is_still_no_article() -> None:
         extract(_text_item(DIRTY_TITLE, "Share this article\n\nFollow us on Twitter and Facebook"))
 
 
+def test_a_list_article_keeps_its_own_notes_when_the_classifier_is_unsure_of_it() -> None:
+    # A calendar: lines of names and dates, which the classifier finds more likely article
+    # text than not but is not sure of, and two bulleted notes under it. The notes are the
+    # text's own (no page around it), not calls to action standing alone.
+    title = "Kelmsby regatta calendar 2024"
+    races = "\n".join(
+        f"Race {i}: {day} – {place}"
+        for i, (day, place) in enumerate(
+            [("10 March", "Kelmsby harbour"), ("8 April", "Gull Rock"), ("22 April", "Saltmarsh")],
+            1,
+        )
+    )
+    notes = [
+        "* Dates may change at the request of the organising club",
+        "* Calendar published by the club in January 2024",
+    ]
+    rows = clean_paragraphs("\n\n".join([title, races, *notes]), title=title)
+    assert all(kept_in(rows, line) for line in notes)
+    assert dict(rows)[notes[0]] == f"{ASIDE} (menu bullet; {OWN_FURNITURE})"
+
+
 def test_short_lines_of_a_text_with_no_page_furniture_are_kept_whatever_the_classifier_says() -> (
     None
 ):

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from digest.sentences import split_paragraphs, split_sentences
+from digest.sentences import has_sentences, split_paragraphs, split_sentences
 
 
 def test_empty_and_blank_input() -> None:
     assert split_sentences("") == []
     assert split_sentences("  \n\n \t\n") == []
     assert split_paragraphs("") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " \n\n\t ", "\xa0\u3000", "...", "•", "\u200b", "?!", "| — |", "a", "Done.\n\n\n"],
+)
+def test_has_sentences_answers_as_the_split_does(text: str) -> None:
+    # extract's "no article text left" check asks this without splitting the whole text
+    assert has_sentences(text) is bool(split_sentences(text))
 
 
 def test_paragraphs_split_on_blank_lines_and_fold_whitespace() -> None:

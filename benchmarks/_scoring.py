@@ -143,7 +143,17 @@ class Score:
     lead: _Ratio = field(default_factory=_Ratio)
     misses: dict[str, list[str]] = field(default_factory=dict)  # column -> "id: sentence"
 
-    def add(self, doc_id: str, out: str, gold: Gold, title: str | None, seconds: float) -> None:
+    def add(
+        self,
+        doc_id: str,
+        out: str,
+        gold: Gold,
+        title: str | None,
+        seconds: float,
+        aside: tuple = (),
+    ) -> None:
+        """`aside`: the paragraphs the system kept but would not quote first (Article.aside),
+        so the briefs are the ones the pipeline makes."""
         self.docs += 1
         self.seconds += seconds
         out_toks = tokens(out)
@@ -155,8 +165,10 @@ class Score:
             return
         columns = {
             "sent": split_sentences(out),
-            "default": summarize(out, sentences=BRIEF_SENTENCES, title=title),
-            "lead": summarize(out, sentences=BRIEF_SENTENCES, method="lead", title=title),
+            "default": summarize(out, sentences=BRIEF_SENTENCES, title=title, aside=aside),
+            "lead": summarize(
+                out, sentences=BRIEF_SENTENCES, method="lead", title=title, aside=aside
+            ),
         }
         for column, sentences in columns.items():
             ratio: _Ratio = getattr(self, column)
@@ -190,14 +202,14 @@ HEADER = (
 def run_and_report(
     docs: list[tuple[str, str]],
     load: Callable[[str], object],
-    systems: dict[str, Callable[[object], tuple[str, str | None]]],
+    systems: dict[str, Callable[[object], tuple]],
     miss_system: str = "ours",
 ) -> None:
     """Score every system on every document and print one table per half.
 
     docs: (id, gold_text); load(id) is the systems' input; each system maps it to
-    (text, title). With DIGEST_BENCH_VERBOSE set, the dev-half misses of `miss_system` are
-    listed (never held-out ones: that half stays unread).
+    (text, title[, paragraphs kept aside from the brief]). With DIGEST_BENCH_VERBOSE set, the
+    dev-half misses of `miss_system` are listed (never held-out ones: that half stays unread).
     """
 
     scores = {(h, s): Score() for h in HALVES for s in systems}
@@ -206,11 +218,11 @@ def run_and_report(
         source = load(doc_id)
         for name, run in systems.items():
             started = time.perf_counter()
-            out, title = run(source)
+            out, title, *aside = run(source)
             seconds = time.perf_counter() - started
             for half, pick in HALVES.items():
                 if pick(doc_id):
-                    scores[(half, name)].add(doc_id, out, gold, title, seconds)
+                    scores[(half, name)].add(doc_id, out, gold, title, seconds, *aside)
     for half in HALVES:
         emit(f"\n{half}")
         emit(HEADER)

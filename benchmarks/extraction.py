@@ -36,7 +36,8 @@ from digest.models import SourceItem  # noqa: E402
 Page = tuple[str, str]  # (html, url)
 
 
-def run_ours(page: Page) -> tuple[str, str | None]:
+def run_ours(page: Page) -> tuple[str, str | None, tuple]:
+    """(text, title, paragraphs kept aside), briefed as the pipeline briefs an Article."""
     html, url = page
     item = SourceItem(
         source="bench", uid=url, name=url, body=html, content_type="text/html", url=url
@@ -44,8 +45,8 @@ def run_ours(page: Page) -> tuple[str, str | None]:
     try:
         article = extract(item)
     except ExtractionError:
-        return "", None
-    return article.text, article.title
+        return "", None, ()
+    return article.text, article.title, article.aside
 
 
 def run_trafilatura(page: Page) -> tuple[str, str | None]:
@@ -74,7 +75,7 @@ def main() -> int:
         raw = gzip.decompress((root / row["html_path"]).read_bytes())
         return raw.decode("utf-8", "replace"), row["url"]
 
-    systems: dict[str, Callable[[Page], tuple[str, str | None]]] = {
+    systems: dict[str, Callable[[Page], tuple]] = {
         "ours": run_ours,
         "trafilatura": run_trafilatura,
     }

@@ -285,16 +285,19 @@ COMMENT_FORM = re.compile(
 )
 
 # --- Photo captions and credits. Captions end with a credit, never with a full stop.
+# Only whether it matches counts (found()), so the alternatives are grouped for speed: those
+# at the start of the text, those opening with "(", "©" or a letter of their words (the
+# lookahead lets `re` skip every other position at once), and the wire agencies.
 CREDIT = re.compile(
-    r"(?:\(?\b(?:image|photo|photograph|picture|video|illustration)s?\s*(?:credit|courtesy|by|"
-    r"source|copyright)s?\b\s*:?|^\s*(?:credits?|source|photo|photograph|illustration|image|pictured)\s*:"
-    r"|\bphoto\s*/|^caption$|^image\s+\d+\s+of\s+\d+$"
+    r"^(?:\s*(?:credits?|source|photo|photograph|illustration|image|pictured)\s*:|caption$"
+    r"|image\s+\d+\s+of\s+\d+$|\s*file\s+(?:photo|picture|image)\b"  # "FILE PHOTO: ..."
     # "copyright" opens a credit or a notice ("Copyright 2019 ...", "(copyright Jane Roe)"),
     # or stands before a year; prose about a copyright case mentions it mid-sentence.
-    r"|©|\(c\)\s|^\W*copyright\b|\(\s*copyright\b|\bcopyright\s+\d{4}\b"
-    # "FILE PHOTO: ...", "... (Image: GETTY)", "... REUTERS/Jane Roe": wire captions
-    r"|^\s*file\s+(?:photo|picture|image)\b|\((?:image|photo|picture)s?\s*:"
-    r"|(?-i:\b(?:REUTERS|AP|AFP|EPA|GETTY|Reuters)\s*/\s*[A-Z]))",
+    r"|\W*copyright\b)"
+    r"|(?=[(ipvc©])(?:\(?\b(?:image|photo|photograph|picture|video|illustration)s?\s*"
+    r"(?:credit|courtesy|by|source|copyright)s?\b|\bphoto\s*/|©|\(c\)\s|\(\s*copyright\b"
+    r"|\bcopyright\s+\d{4}\b|\((?:image|photo|picture)s?\s*:)"  # "... (Image: GETTY)"
+    r"|(?-i:(?=[RAEG])\b(?:REUTERS|AP|AFP|EPA|GETTY|Reuters)\s*/\s*[A-Z])",  # "REUTERS/Jane Roe"
     re.IGNORECASE,
 )
 # "... / AP file", "... (Getty Images)", "Photo: Reuters": an agency name closing the paragraph.
@@ -371,14 +374,14 @@ _HINTS = {
 
 # Cheaper still: substrings at least one of which every hint match contains, looked for with
 # `in` (a C substring search, where any pattern costs a step per character). Case-insensitive
-# ones are looked for in the lowercased text, and only in an ASCII text, where that is exactly
-# what IGNORECASE matches; AGENCY_TAIL's are its hint's own case-sensitive literals. A pattern
-# with several groups needs a substring of each (SITE_VOICE: "our"/"this" AND one of its nouns,
-# since "our" is in "hour" and "four"); `_STARTS` are words that count only at the start (after
-# spaces), as CREDIT's hint takes "credit" and "source".
+# ones are looked for in the lowercased text, unless it has one of _FOLDED_APART, where that
+# is exactly what IGNORECASE matches; AGENCY_TAIL's are its hint's own case-sensitive literals.
+# A pattern with several groups needs a substring of each (SITE_VOICE: "our"/"this" AND one of
+# its nouns, since "our" is in "hour" and "four"); `_STARTS` are words that count only at the
+# start (after spaces), as CREDIT's hint takes "credit" and "source".
 _LITERALS: dict[re.Pattern[str], tuple[tuple[tuple[str, ...], ...], bool]] = {
     CREDIT: ((("imag", "illustration", "photo", "pictur", "video", "caption", "copyright",
-               "(c)", "/"),), True),
+               "(c)", "/", "©"),), True),
     AGENCY_TAIL: ((("AP", "AFP", "PA", "Reuters", "Getty", "Bloomberg", "Shutterstock",
                     "iStock", "Alamy", "Xinhua", "Sipa", "NurPhoto", "Zuma", "Wire"),), False),
     PROMO_CODE: ((("code",),), True),
@@ -390,15 +393,22 @@ _LITERALS: dict[re.Pattern[str], tuple[tuple[tuple[str, ...], ...], bool]] = {
                                     "team")), True),
 }  # fmt: skip
 _STARTS: dict[re.Pattern[str], tuple[str, ...]] = {CREDIT: ("credit", "source")}
-# The last text found() lowercased (None: not ASCII), since one paragraph is asked for several
-# cues in a row. One immutable pair, replaced whole, so threads never see a mismatched one.
+# The characters IGNORECASE takes for an ASCII letter that str.lower() does not lower to it
+# ("İ" lowers to two, "ı" and "ſ" stay): checked over every code point. In a text without them,
+# an IGNORECASE pattern's lowercase literal is in text.lower() whenever the pattern matches,
+# curly quotes and accents or not (most news paragraphs have one or the other).
+_FOLDED_APART = ("İ", "ı", "ſ")
+# The last text found() lowercased (None: it has one of those), since one paragraph is asked
+# for several cues in a row. One immutable pair, replaced whole, so threads never see a
+# mismatched one.
 _lowered: list[tuple[str, str | None]] = [("", "")]
 
 
-def _lower_ascii(text: str) -> str | None:
+def _lowered_for_literals(text: str) -> str | None:
     memo = _lowered[0]
     if memo[0] is not text:
-        memo = (text, text.lower() if text.isascii() else None)
+        plain = text.isascii() or not any(c in text for c in _FOLDED_APART)
+        memo = (text, text.lower() if plain else None)
         _lowered[0] = memo
     return memo[1]
 
@@ -422,7 +432,7 @@ def _prefilter(
         return has_all
 
     def may_match(text: str) -> bool:
-        low = _lower_ascii(text)
+        low = _lowered_for_literals(text)
         return low is None or has_all(low) or (bool(starts) and low.lstrip().startswith(starts))
 
     return may_match

@@ -43,6 +43,10 @@ def test_cue_finds_every_family():
     [
         (cues.CREDIT, "Photo: Jane Roe", "Jane Roe smiled."),
         (cues.CREDIT, "ımage credit: Jane Roe", "ımago"),  # a dotless i is an i to IGNORECASE
+        (cues.CREDIT, "İmage: Jane Roe", "İmago"),  # ... and a dotted capital I
+        (cues.CREDIT, "ſource: Harbour Board", "ſources ſaid"),  # ... and a long s an s
+        (cues.CREDIT, "“Harbour at dawn” © Jane Roe", "“Harbour at dawn”"),  # not ASCII
+        (cues.SECOND_PERSON, "“Sign up,” you say.", "“Sign up,” they said."),
         (cues.CREDIT, "Smoke rises. REUTERS/Jane Roe", "Smoke rises over Reuters"),
         (cues.AGENCY_TAIL, "The harbour at dawn. (Getty Images)", "Getty said it would sell."),
         (cues.PROMO_CODE, "Use the promo code SAVE10 today.", "The code of conduct."),

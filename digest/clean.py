@@ -168,7 +168,7 @@ OWN_REPEATS = (REPEAT_REASON, TITLE_REASON)
 # bio, a contact address, "Listen again to the interview" (the clean articles have at most
 # three: BBC's one, GUM's two, the extract/ gold bodies' three). In a text with no more than
 # this many, they are kept aside in the last tier, as the article's own lines (OWN_FURNITURE),
-# when a brief has something surer to quote: a text of calls to action alone is no article.
+# when the text has a line more likely article than not: calls to action alone are no article.
 OWN_FURNITURE_MAX = 3
 OWN_FURNITURE = "too few such lines for a page"
 # Drops for what a paragraph says that prose shares with furniture (_prose_said_like_furniture):

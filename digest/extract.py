@@ -67,7 +67,7 @@ def extract(item: SourceItem) -> Article:
         raise ExtractionError("no title found")
     paragraphs = [(p, reason) for p, reason in rows if kept(reason)]
     text = "\n\n".join(p for p, _ in paragraphs)
-    if not text.strip() or not has_sentences(text):
+    if not has_sentences(text):
         raise ExtractionError(
             "no article text left after removing boilerplate" + describe_drops(rows)
         )

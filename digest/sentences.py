@@ -120,7 +120,7 @@ def has_sentences(text: str) -> bool:
     than whitespace gives at least one sentence (_library_split keeps a unit the library
     returns nothing for), so this is whether `text` has one. Running the splitter over a
     one-paragraph article to learn that cost as much as cleaning it."""
-    return not (text.isspace() or not text)
+    return bool(text) and not text.isspace()
 
 
 def _sentences(text: str) -> Iterator[str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Protocol
 
 from digest import boilerplate_cues as cues
@@ -147,14 +148,18 @@ def drop_captions_before_source(paras: list[Para]) -> None:
             label.reason = "source label (of a caption)"
 
 
-def headline_run_into_blurb(text: str, stopwords: frozenset[str]) -> bool:
+def headline_run_into_blurb(text: str, language: Callable[[], frozenset[str]]) -> bool:
     """Whether `text` opens with a teaser's headline run into its blurb: a headline of
     HEADLINE_WORDS words, with no clause punctuation, and right after it (with no stop between
     them) a blurb that restates it. The blurb must start where the line between them was lost:
     glued to the headline's last word, or with the headline's own subject again ("50/50
-    Blackpool pier is on sale for £12.6m Blackpool's central pier has been put up for sale")."""
-    if not may_run_into_blurb(text):
+    Blackpool pier is on sale for £12.6m Blackpool's central pier has been put up for sale").
+    `language` gives the text's stopwords; it is called only for a text that passes the quick
+    look (_may_run_into_blurb), which most fail, so a caller judging many sentences need not
+    work out their language for nothing."""
+    if not _may_run_into_blurb(text):
         return False
+    stopwords = language()
     lo, hi = HEADLINE_WORDS
     words: list[str] = []
     glued: list[bool] = []
@@ -185,7 +190,7 @@ def headline_run_into_blurb(text: str, stopwords: frozenset[str]) -> bool:
     return False
 
 
-def may_run_into_blurb(text: str) -> bool:
+def _may_run_into_blurb(text: str) -> bool:
     """The cheap half of headline_run_into_blurb, which most text fails: before the first
     clause mark, a word glued to the next or a capitalised word said twice."""
     zone = text[:_HEADLINE_CHARS]

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 
 from digest import boilerplate_cues as cues
-from digest.page_layout import headline_run_into_blurb, may_run_into_blurb
+from digest.page_layout import headline_run_into_blurb
 
 # Connectives that open a sentence only when it continues the previous one. Subordinators such
 # as "Although"/"When"/"If" are left out: "Although X, Y." is self-contained.
@@ -120,8 +120,7 @@ def _teaser_test(sentences: Sequence[str]) -> Callable[[int], bool]:
         return cues.language_stopwords(map(cues.words, sentences))
 
     def test(i: int) -> bool:
-        s = sentences[i]
-        return i > 0 and may_run_into_blurb(s) and headline_run_into_blurb(s, stopwords())
+        return i > 0 and headline_run_into_blurb(sentences[i], stopwords)
 
     return cache(test)
 

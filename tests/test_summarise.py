@@ -312,4 +312,4 @@ def test_prose_that_repeats_a_name_is_no_teaser(line: str) -> None:
 
 def _teaser(line: str) -> bool:
     """headline_run_into_blurb, in the line's own language."""
-    return headline_run_into_blurb(line, stopwords_for(words(line)))
+    return headline_run_into_blurb(line, lambda: stopwords_for(words(line)))
